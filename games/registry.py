@@ -1,0 +1,28 @@
+"""Name -> game factory, so a second game can plug in without touching `alphazero/`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+_FACTORIES: dict[str, Callable[..., Any]] = {}
+
+
+def register(name: str, factory: Callable[..., Any]) -> None:
+    """Make ``make(name, **kwargs)`` call ``factory(**kwargs)``. Re-registering a name replaces it."""
+    _FACTORIES[name] = factory
+
+
+def names() -> list[str]:
+    """Registered game names, sorted."""
+    return sorted(_FACTORIES)
+
+
+def make(name: str, **kwargs: Any):
+    """Build the game ``name`` with its keyword options, e.g. ``make("hex", size=5, swap=False)``."""
+    if name not in _FACTORIES:
+        raise ValueError(f"unknown game {name!r}; available: {', '.join(names())}")
+    try:
+        return _FACTORIES[name](**kwargs)
+    except TypeError as error:  # an option the game does not take
+        raise ValueError(f"game {name!r}: {error}") from None
