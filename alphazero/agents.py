@@ -1,0 +1,164 @@
+"""Agents: something that picks moves for a batch of game states.
+
+    agent = load_agent("run/snapshots/snapshot-004.ckpt", simulations=16)
+    actions = agent.act(key, states)      # states batched [B]; actions [B] int32
+
+Network agents search with ``simulations`` simulations (0 = the raw policy) and then either sample
+from the search policy (default) or take its argmax (``greedy=True``). The compiled policy is shared
+by every agent of the same *kind* (game, network architecture, search settings, simulations,
+greedy), with the parameters passed as an argument, so a tournament compiles once per kind however
+many snapshots and pairings it plays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from alphazero import checkpoint
+from alphazero.config import from_dict
+from alphazero.networks import init_params
+from alphazero.search import choose, evaluate, make_search
+from alphazero.settings import TrainConfig
+from alphazero.train import build_env, build_model
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentKind:
+    """What determines an agent's compiled program (everything but the parameters)."""
+
+    config: Any  # a hashable view of the TrainConfig: (game, board, swap, network, search)
+    simulations: int
+    greedy: bool
+
+
+@functools.lru_cache(maxsize=None)
+def _policy_program(kind: AgentKind):
+    config: TrainConfig = kind.config
+    env = build_env(config)
+    _, model = build_model(config, env)
+    search = make_search(env, model, config.search, num_simulations=kind.simulations)
+
+    def act(params, key, states):
+        search_key, choice_key = jax.random.split(key)
+        output = search(params, search_key, states)
+        return choose(choice_key, output.action_weights, 0.0 if kind.greedy else 1.0)
+
+    return jax.jit(act)
+
+
+@functools.lru_cache(maxsize=None)
+def _analysis_program(kind: AgentKind):
+    config: TrainConfig = kind.config
+    env = build_env(config)
+    _, model = build_model(config, env)
+    search = make_search(env, model, config.search, num_simulations=kind.simulations)
+
+    def analyse(params, key, states):
+        output = search(params, key, states)
+        _, value = evaluate(env, model, params, states)
+        return output.action_weights, output.root_value, value
+
+    return jax.jit(analyse)
+
+
+def compile_count() -> int:
+    """How many agent programs have been built (one per kind) in this process."""
+    return _policy_program.cache_info().currsize
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class NetworkAgent:
+    """A network plus search. ``act(key, states) -> actions [B]``."""
+
+    name: str
+    kind: AgentKind
+    params: Any
+
+    @property
+    def simulations(self) -> int:
+        return self.kind.simulations
+
+    @property
+    def board_size(self) -> int:
+        return self.kind.config.board_size
+
+    def act(self, key: jax.Array, states) -> jax.Array:
+        return _policy_program(self.kind)(self.params, key, states)
+
+    def analyse(self, key: jax.Array, states) -> tuple[jax.Array, jax.Array, jax.Array]:
+        """(search policy [B, N], root value after search [B], raw network value [B])."""
+        return _analysis_program(self.kind)(self.params, key, states)
+
+    def with_simulations(self, simulations: int) -> NetworkAgent:
+        kind = dataclasses.replace(self.kind, simulations=simulations)
+        return NetworkAgent(f"{self.name.split('@')[0]}@{simulations}", kind, self.params)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class RandomAgent:
+    """Uniformly random legal moves (the 0-Elo anchor)."""
+
+    board_size: int
+    name: str = "random"
+    simulations: int = 0
+
+    def act(self, key: jax.Array, states) -> jax.Array:
+        return _random_program()(key, states.legal_action_mask)
+
+
+@functools.lru_cache(maxsize=None)
+def _random_program():
+    def act(key, legal):
+        logits = jnp.where(legal, 0.0, -jnp.inf)
+        # A finished game has no legal move; any action is ignored there.
+        logits = jnp.where(legal.any(axis=-1, keepdims=True), logits, 0.0)
+        return jax.random.categorical(key, logits).astype(jnp.int32)
+
+    return jax.jit(act)
+
+
+def _kind_config(config: TrainConfig) -> TrainConfig:
+    """Drop what does not change how an agent plays, so equal architectures share programs."""
+    return TrainConfig(
+        game=config.game,
+        board_size=config.board_size,
+        swap=config.swap,
+        network=config.network,
+        search=config.search,
+    )
+
+
+def make_agent(config: TrainConfig, params, simulations: int, greedy: bool = False, name=None):
+    """An agent from a config and parameters (e.g. an untrained network)."""
+    if simulations < 0:
+        raise ValueError(f"simulations must be 0 or more, got {simulations}")
+    kind = AgentKind(_kind_config(config), int(simulations), bool(greedy))
+    return NetworkAgent(name or f"net@{simulations}", kind, params)
+
+
+def untrained_agent(config: TrainConfig, simulations: int, seed: int = 0, greedy: bool = False):
+    """An agent with freshly initialised parameters."""
+    env = build_env(config)
+    network, _ = build_model(config, env)
+    params = init_params(network, jax.random.key(seed), config.board_size)
+    return make_agent(config, params, simulations, greedy, name=f"untrained@{simulations}")
+
+
+def load_agent(snapshot_path: str | Path, simulations: int = 0, greedy: bool = False):
+    """The agent of a snapshot file, searching with ``simulations`` simulations (0 = raw policy)."""
+    path = Path(snapshot_path)
+    meta = checkpoint.read_meta(path)
+    config = from_dict(TrainConfig, meta["config"])
+    env = build_env(config)
+    network, _ = build_model(config, env)
+    template = init_params(network, jax.random.key(0), config.board_size)
+    params, _ = checkpoint.load(path, template=template)
+    params = jax.tree.map(jnp.asarray, params)
+    name = f"{path.parent.parent.name}/{path.stem}@{simulations}"
+    return make_agent(config, params, simulations, greedy, name=name)

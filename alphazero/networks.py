@@ -1,0 +1,103 @@
+"""Policy-value networks in flax.
+
+Both take the mover's-view observation [B, S, S, 2] and return canonical policy logits [B, N] and a
+value [B] in [-1, 1] (from the mover's side). N = S*S, or S*S + 1 with the swap rule.
+
+- `ResidualMLP` is Jones's family: flatten -> Dense(width) -> `depth` blocks of
+  x + alpha * Dense(relu(x)) with alpha a learnt scalar starting at 0 (ReZero), orthogonal init, no
+  normalisation -> policy Dense(N) and value tanh(Dense(1)).
+- `ConvResNet` is a small conv ResNet (channels, blocks) with the same heads.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from flax import linen as nn
+
+from alphazero.settings import NetworkConfig
+
+_ORTHOGONAL = nn.initializers.orthogonal()
+
+
+class ReZeroBlock(nn.Module):
+    width: int
+    dtype: jnp.dtype = jnp.float32
+
+    @nn.compact
+    def __call__(self, x):  # [B, W]
+        alpha = self.param("alpha", nn.initializers.zeros, ())
+        update = nn.Dense(self.width, kernel_init=_ORTHOGONAL, dtype=self.dtype)(nn.relu(x))
+        return x + alpha.astype(x.dtype) * update
+
+
+class ResidualMLP(nn.Module):
+    """Jones's residual MLP. See the module docstring."""
+
+    width: int
+    depth: int
+    num_actions: int
+    dtype: jnp.dtype = jnp.float32
+
+    @nn.compact
+    def __call__(self, observation):  # [B, S, S, 2]
+        x = observation.reshape(observation.shape[0], -1).astype(self.dtype)  # [B, 2 S^2]
+        x = nn.Dense(self.width, kernel_init=_ORTHOGONAL, dtype=self.dtype)(x)
+        for _ in range(self.depth):
+            x = ReZeroBlock(self.width, dtype=self.dtype)(x)
+        logits = nn.Dense(self.num_actions, kernel_init=_ORTHOGONAL, dtype=self.dtype)(x)
+        value = nn.Dense(1, kernel_init=_ORTHOGONAL, dtype=self.dtype)(x)[:, 0]
+        return logits.astype(jnp.float32), jnp.tanh(value.astype(jnp.float32))
+
+
+class ConvResNet(nn.Module):
+    """A small conv ResNet: 3x3 conv stem, ``blocks`` residual blocks, policy and value heads."""
+
+    channels: int
+    blocks: int
+    num_actions: int
+    dtype: jnp.dtype = jnp.float32
+
+    @nn.compact
+    def __call__(self, observation):  # [B, S, S, 2]
+        batch, size = observation.shape[0], observation.shape[1]
+        conv = lambda features, kernel: nn.Conv(  # noqa: E731
+            features, (kernel, kernel), padding="SAME", dtype=self.dtype
+        )
+        x = nn.relu(conv(self.channels, 3)(observation.astype(self.dtype)))
+        for _ in range(self.blocks):
+            y = nn.relu(conv(self.channels, 3)(x))
+            y = conv(self.channels, 3)(y)
+            x = nn.relu(x + y)
+        cells = conv(1, 1)(x).reshape(batch, size * size)  # [B, S^2]
+        if self.num_actions > size * size:  # the swap action gets its own logit
+            pooled = x.mean(axis=(1, 2))
+            extra = nn.Dense(self.num_actions - size * size, dtype=self.dtype)(pooled)
+            cells = jnp.concatenate([cells, extra], axis=-1)
+        hidden = nn.relu(nn.Dense(self.channels, dtype=self.dtype)(x.mean(axis=(1, 2))))
+        value = nn.Dense(1, dtype=self.dtype)(hidden)[:, 0]
+        return cells.astype(jnp.float32), jnp.tanh(value.astype(jnp.float32))
+
+
+def make_network(config: NetworkConfig, board_size: int, num_actions: int) -> nn.Module:
+    """The flax module for ``config`` on a ``board_size`` board with ``num_actions`` outputs."""
+    dtype = jnp.bfloat16 if config.dtype == "bfloat16" else jnp.float32
+    if config.family == "mlp":
+        return ResidualMLP(config.width, config.depth, num_actions, dtype=dtype)
+    return ConvResNet(config.channels, config.blocks, num_actions, dtype=dtype)
+
+
+def init_params(network: nn.Module, key: jax.Array, board_size: int):
+    """Initial parameters (float32) for a batch-of-one dummy observation."""
+    dummy = jnp.zeros((1, board_size, board_size, 2), jnp.float32)
+    return network.init(key, dummy)
+
+
+def mlp_parameter_count(board_size: int, width: int, depth: int, num_actions: int) -> int:
+    """Jones's MLP parameter count: stem, ``depth`` blocks (weights, bias, alpha), two heads."""
+    inputs = 2 * board_size * board_size
+    stem = inputs * width + width
+    blocks = depth * (width * width + width + 1)
+    policy = width * num_actions + num_actions
+    value = width + 1
+    return stem + blocks + policy + value

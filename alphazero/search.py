@@ -1,0 +1,136 @@
+"""Batched MCTS behind a small interface of our own, built on mctx.
+
+    search = make_search(env, model, config)
+    output = search(params, key, states)   # SearchOutput: action [B], action_weights [B, N], root_value [B]
+
+``model(params, observation [B, S, S, 2]) -> (canonical logits [B, N], value [B])`` sees the mover's
+view; this module maps its policy back to real actions with the game's `canonical_action_map`, so the
+tree, the weights and the chosen actions are all in real action indices.
+
+The real game is the model: the recurrent function steps the game, illegal moves get logits of
+-1e9, the discount is -1 between plies (the value flips sides) and 0 once the game is over, and a
+finished state is absorbing (no reward, no value). ``num_simulations`` 0 means acting on the raw
+policy: one network evaluation, weights = softmax of the masked logits.
+
+Anything that returns a `SearchOutput` from ``(params, key, states)`` can replace mctx here without
+touching self-play, agents or matches.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import mctx
+
+from alphazero.settings import SearchConfig
+
+ILLEGAL_LOGIT = -1e9
+
+Model = Callable[[Any, jax.Array], tuple[jax.Array, jax.Array]]
+
+
+class SearchOutput(NamedTuple):
+    action: jax.Array  # [B] int32, the search's choice (real action index)
+    action_weights: jax.Array  # [B, N] float32, the search policy over real actions
+    root_value: jax.Array  # [B] float32, the root's value from the mover's side
+
+
+def evaluate(env, model: Model, params, states) -> tuple[jax.Array, jax.Array]:
+    """Masked real-action logits [B, N] and value [B] for a batch of states.
+
+    Finished states get value 0 and all-legal logits (so no softmax of an empty set is taken)."""
+    logits, value = model(params, states.observation)
+    mapping = jax.vmap(env.canonical_action_map)(states.current_player)  # [B, N]
+    logits = jnp.take_along_axis(logits, mapping, axis=1)
+    legal = states.legal_action_mask | states.terminated[:, None]
+    logits = jnp.where(legal, logits, ILLEGAL_LOGIT)
+    value = jnp.where(states.terminated, 0.0, value)
+    return logits, value
+
+
+def make_recurrent_fn(env, model: Model):
+    """mctx's recurrent function: the game itself is the dynamics model."""
+
+    def recurrent_fn(params, key, action, states):
+        del key
+        mover = states.current_player
+        next_states = jax.vmap(env.step)(states, action)
+        reward = jnp.take_along_axis(next_states.rewards, mover[:, None], axis=1)[:, 0]
+        # A state that was already finished is absorbing: stepping it is a no-op, and it must not
+        # hand out its final reward again.
+        reward = jnp.where(states.terminated, 0.0, reward)
+        discount = jnp.where(next_states.terminated, 0.0, -1.0)
+        logits, value = evaluate(env, model, params, next_states)
+        output = mctx.RecurrentFnOutput(
+            reward=reward, discount=discount, prior_logits=logits, value=value
+        )
+        return output, next_states
+
+    return recurrent_fn
+
+
+def make_search(env, model: Model, config: SearchConfig, num_simulations: int | None = None):
+    """Build ``search(params, key, states) -> SearchOutput`` for a batch of states.
+
+    ``num_simulations`` overrides ``config.num_simulations`` (test-time agents use this)."""
+    simulations = config.num_simulations if num_simulations is None else num_simulations
+    recurrent_fn = make_recurrent_fn(env, model)
+
+    def search(params, key, states) -> SearchOutput:
+        logits, value = evaluate(env, model, params, states)
+        if simulations == 0:
+            action = jax.random.categorical(key, logits).astype(jnp.int32)
+            return SearchOutput(action, jax.nn.softmax(logits, axis=-1), value)
+        root = mctx.RootFnOutput(prior_logits=logits, value=value, embedding=states)
+        invalid = ~(states.legal_action_mask | states.terminated[:, None])
+        if config.algorithm == "gumbel":
+            qtransform = functools.partial(
+                mctx.qtransform_completed_by_mix_value,
+                value_scale=config.c_scale,
+                maxvisit_init=config.c_visit,
+            )
+            output = mctx.gumbel_muzero_policy(
+                params,
+                key,
+                root,
+                recurrent_fn,
+                num_simulations=simulations,
+                invalid_actions=invalid,
+                qtransform=qtransform,
+                max_num_considered_actions=config.max_num_considered_actions,
+                gumbel_scale=config.gumbel_scale,
+            )
+        else:
+            num_cells = env.num_cells
+            alpha = config.dirichlet_alpha or 10.0 / num_cells
+            output = mctx.muzero_policy(
+                params,
+                key,
+                root,
+                recurrent_fn,
+                num_simulations=simulations,
+                invalid_actions=invalid,
+                dirichlet_fraction=config.dirichlet_fraction,
+                dirichlet_alpha=alpha,
+                pb_c_init=config.pb_c_init,
+                pb_c_base=config.pb_c_base,
+            )
+        root_value = output.search_tree.node_values[:, mctx.Tree.ROOT_INDEX]
+        return SearchOutput(
+            output.action.astype(jnp.int32), output.action_weights.astype(jnp.float32), root_value
+        )
+
+    return search
+
+
+def choose(key, weights, temperature: float) -> jax.Array:
+    """Sample an action from ``weights`` [B, N] sharpened by 1/temperature; 0 means argmax. [B]"""
+    if temperature == 0:
+        return jnp.argmax(weights, axis=-1).astype(jnp.int32)
+    logits = jnp.log(jnp.maximum(weights, 1e-30)) / temperature
+    logits = jnp.where(weights > 0, logits, -jnp.inf)
+    return jax.random.categorical(key, logits).astype(jnp.int32)

@@ -1,0 +1,662 @@
+"""The results store: one SQLite file per sweep holding runs, snapshots, agents and match results.
+
+Match rows are the only record of who beat whom; Elo is never stored, it is refitted from them. The
+file is in WAL mode with a busy timeout, so several processes (local workers or Ray tasks) can write
+to it at once, and every write is one transaction, so killing a writer loses at most the batch it
+was writing. Writers are idempotent where that is natural (`add_run`, `add_snapshot`, `add_agent`
+return the existing row's id), so rerunning a stage after a kill never duplicates rows.
+
+Schema (version 1). Text timestamps are ISO 8601 UTC, e.g. "2024-05-01T12:00:00.000Z".
+
+meta: key/value text pairs.
+    application     always "boardscale"; how a store is told apart from other SQLite files.
+    schema_version  integer version of this schema; `MIGRATIONS[v]` upgrades version v to v + 1.
+
+runs: one training run.
+    id              integer primary key.
+    name            unique text, e.g. "hex5-mlp-16x4-s0".
+    board_size      integer S of the S x S Hex board.
+    family          network family, 'mlp' or 'resnet'.
+    width, depth    integer network width (units or channels) and number of residual blocks.
+    seed            integer random seed of the run.
+    parameters      integer parameter count of the network; test-time compute is counted with it.
+    config_json     text, the run's resolved configuration as JSON.
+    created_at      text timestamp of insertion.
+
+snapshots: one saved network of a run.
+    id              integer primary key.
+    run_id          the run (runs.id).
+    idx             0-based snapshot number within the run; unique per run.
+    jones_flops     real, training compute so far in Jones's convention (samples x 64 nodes x
+                    parameters; one multiply-add counted as one FLOP).
+    xla_flops       real, training compute so far as XLA's cost analysis counts it.
+    samples         integer, self-play positions generated so far.
+    games           integer, self-play games finished so far.
+    wall_seconds    real, training wall-clock time so far, in seconds.
+    path            text, where the checkpoint is stored (relative to the sweep folder or absolute).
+    created_at      text timestamp of insertion.
+
+agents: a player in the tournament.
+    id              integer primary key.
+    name            unique text, e.g. "hex5-mlp-16x4-s0/7@16" or "random-5".
+    kind            'snapshot' (a snapshot searching with `simulations`), 'random' (uniform random
+                    legal moves), 'mcts' (reference MCTS with random rollouts) or 'solver' (perfect
+                    play from the exact solver).
+    snapshot_id     the snapshot (snapshots.id) for kind 'snapshot', NULL otherwise.
+    simulations     integer test-time MCTS simulations per move; for 'mcts' the reference bot's
+                    simulations; 0 means acting on the raw policy (or not searching).
+    board_size      integer S; matches are only between agents of one board size.
+    created_at      text timestamp of insertion.
+
+matches: results of one batch of games between two agents.
+    id              integer primary key.
+    first_agent     the agent (agents.id) that moved first in these games.
+    second_agent    the agent that moved second.
+    first_wins      integer games won by first_agent (Hex has no draws).
+    second_wins     integer games won by second_agent.
+    created_at      text timestamp of insertion.
+    Several rows for one ordered pair are normal (one per batch); readers add them up.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from analysis.tables import Table
+
+STORE_FILENAME = "results.sqlite"
+APPLICATION = "boardscale"
+FAMILIES = ("mlp", "resnet")
+AGENT_KINDS = ("snapshot", "random", "mcts", "solver")
+
+_NOW = "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+
+
+def _create_version_1(connection: sqlite3.Connection) -> None:
+    connection.executescript(
+        f"""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            board_size INTEGER NOT NULL CHECK (board_size > 0),
+            family TEXT NOT NULL CHECK (family IN ('mlp', 'resnet')),
+            width INTEGER NOT NULL CHECK (width > 0),
+            depth INTEGER NOT NULL CHECK (depth >= 0),
+            seed INTEGER NOT NULL,
+            parameters INTEGER NOT NULL CHECK (parameters >= 0),
+            config_json TEXT NOT NULL DEFAULT '{{}}',
+            created_at TEXT NOT NULL DEFAULT {_NOW}
+        );
+        CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            idx INTEGER NOT NULL CHECK (idx >= 0),
+            jones_flops REAL NOT NULL,
+            xla_flops REAL NOT NULL,
+            samples INTEGER NOT NULL,
+            games INTEGER NOT NULL,
+            wall_seconds REAL NOT NULL,
+            path TEXT NOT NULL,
+            created_at TEXT NOT NULL DEFAULT {_NOW},
+            UNIQUE (run_id, idx)
+        );
+        CREATE TABLE agents (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN ('snapshot', 'random', 'mcts', 'solver')),
+            snapshot_id INTEGER REFERENCES snapshots (id),
+            simulations INTEGER NOT NULL DEFAULT 0 CHECK (simulations >= 0),
+            board_size INTEGER NOT NULL CHECK (board_size > 0),
+            created_at TEXT NOT NULL DEFAULT {_NOW}
+        );
+        CREATE INDEX agents_by_board ON agents (board_size);
+        CREATE TABLE matches (
+            id INTEGER PRIMARY KEY,
+            first_agent INTEGER NOT NULL REFERENCES agents (id),
+            second_agent INTEGER NOT NULL REFERENCES agents (id),
+            first_wins INTEGER NOT NULL CHECK (first_wins >= 0),
+            second_wins INTEGER NOT NULL CHECK (second_wins >= 0),
+            created_at TEXT NOT NULL DEFAULT {_NOW}
+        );
+        CREATE INDEX matches_by_pair ON matches (first_agent, second_agent);
+        """
+    )
+    connection.execute("INSERT INTO meta (key, value) VALUES ('application', ?)", (APPLICATION,))
+    connection.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '0')")
+
+
+# MIGRATIONS[v] turns a store at schema version v into version v + 1 (version 0 is an empty file).
+# Each runs inside the transaction that also bumps schema_version, so a kill mid-migration leaves
+# the old version intact. Append new migrations; never edit a released one.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_version_1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Reject files that are not whole SQLite databases before SQLite gets to touch them."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        raise ValueError(f"{path} is not a boardscale results store (not a SQLite database)")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    change_counter = int.from_bytes(header[24:28], "big")
+    page_count = int.from_bytes(header[28:32], "big")
+    version_valid_for = int.from_bytes(header[92:96], "big")
+    # The in-header page count is only trustworthy when it was written with the change counter,
+    # and only when no WAL exists: a checkpoint in progress writes page 1 before growing the file.
+    quiet = not Path(f"{path}-wal").exists()
+    if quiet and change_counter == version_valid_for and size < page_count * page_size:
+        raise ValueError(
+            f"{path} is not a usable boardscale results store (truncated: {size} bytes, "
+            f"header says {page_count * page_size})"
+        )
+
+
+def _sql_table(cursor: sqlite3.Cursor, columns: Sequence[tuple[str, type]]) -> Table:
+    rows = cursor.fetchall()
+    table: Table = {}
+    for position, (name, kind) in enumerate(columns):
+        values = [row[position] for row in rows]
+        if kind is str:
+            table[name] = np.array(["" if value is None else value for value in values], object)
+        elif kind is int:
+            table[name] = np.array([-1 if value is None else value for value in values], np.int64)
+        else:
+            table[name] = np.array([np.nan if v is None else v for v in values], np.float64)
+    return table
+
+
+def _board_filter(board_size: int | None, column: str) -> tuple[str, tuple]:
+    if board_size is None:
+        return "", ()
+    return f" WHERE {column} = ?", (int(board_size),)
+
+
+def _require_int(name: str, value: object, minimum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _require_number(name: str, value: object) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not np.isfinite(number) or number < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return number
+
+
+class Store:
+    """An open results store. Use `Store.open(path)`; close it with `close()` or a `with` block.
+
+    Readers return tables: `dict[str, numpy.ndarray]` with one entry per column, rows ordered by
+    id. Text columns are object arrays of `str` ("" for NULL), integer columns int64 (-1 for NULL),
+    real columns float64.
+
+    One `Store` belongs to one thread; open one per process or worker.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, path: Path):
+        self._connection = connection
+        self.path = path
+
+    # -- opening and closing --------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, path: str | os.PathLike, create: bool = True, *, timeout_seconds: float = 60.0
+    ) -> Store:
+        """Open the store at `path`, creating it (and upgrading older schemas) as needed.
+
+        Args:
+          path: the SQLite file, usually `<sweep folder>/results.sqlite` (`STORE_FILENAME`).
+          create: make a new empty store if `path` does not exist.
+          timeout_seconds: how long a write waits for another process's write to finish.
+
+        Raises:
+          FileNotFoundError: no file at `path` and `create` is False.
+          ValueError: `path` is not a boardscale store (another kind of file, another SQLite
+            database, a truncated copy) or was written by a newer boardscale. The file is left
+            untouched in these cases.
+        """
+        path = Path(path)
+        if not path.exists():
+            if not create:
+                raise FileNotFoundError(f"no results store at {path}")
+            cls._create(path, timeout_seconds)
+        _check_sqlite_file(path)
+        connection = sqlite3.connect(path, timeout=timeout_seconds, isolation_level=None)
+        try:
+            store = cls(connection, path)
+            store._check_and_migrate()
+            # WAL lets readers work while another process writes; it persists in the file.
+            if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA foreign_keys = ON")
+            connection.execute("PRAGMA synchronous = NORMAL")
+        except BaseException:
+            connection.close()
+            raise
+        return store
+
+    @staticmethod
+    def _create(path: Path, timeout_seconds: float) -> None:
+        # Build the store under a private name and hard-link it into place: another process never
+        # sees a half-initialised file, and if two processes race, the first link wins.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}")
+        connection = sqlite3.connect(temporary, timeout=timeout_seconds, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            for migration in MIGRATIONS:
+                migration(connection)
+            connection.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+            )
+            connection.execute("COMMIT")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.close()
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+            except OSError:  # a filesystem without hard links: accept a small race instead
+                if not path.exists():
+                    os.replace(temporary, path)
+        finally:
+            connection.close()
+            for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
+                leftover.unlink(missing_ok=True)
+
+    def _schema_version(self) -> int:
+        try:
+            rows = dict(self._connection.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as error:
+            raise ValueError(f"{self.path} is not a boardscale results store ({error})") from None
+        if rows.get("application") != APPLICATION:
+            raise ValueError(f"{self.path} is not a boardscale results store (no boardscale meta)")
+        try:
+            return int(rows["schema_version"])
+        except (KeyError, ValueError):
+            raise ValueError(f"{self.path} has no valid schema_version in its meta table") from None
+
+    def _check_and_migrate(self) -> None:
+        version = self._schema_version()
+        if version > SCHEMA_VERSION:
+            raise ValueError(
+                f"{self.path} has schema version {version}, newer than this boardscale's "
+                f"{SCHEMA_VERSION}; upgrade boardscale to read it"
+            )
+        try:
+            # Touch every table so a store damaged past its header fails here, not mid-sweep.
+            for table in ("runs", "snapshots", "agents", "matches"):
+                self._connection.execute(f"SELECT count(*) FROM {table}").fetchone()
+        except sqlite3.DatabaseError as error:
+            raise ValueError(f"{self.path} is not a usable boardscale store ({error})") from None
+        if version < SCHEMA_VERSION:
+            with self._transaction():
+                version = self._schema_version()  # another process may have just migrated
+                for migration in MIGRATIONS[version:]:
+                    migration(self._connection)
+                self._connection.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+                )
+
+    def close(self) -> None:
+        """Close the connection; further calls on this Store fail."""
+        self._connection.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exception) -> None:
+        self.close()
+
+    def _transaction(self):
+        return _Transaction(self._connection)
+
+    # -- writers --------------------------------------------------------------------------------
+
+    def add_run(
+        self,
+        name: str,
+        board_size: int,
+        family: str,
+        width: int,
+        depth: int,
+        seed: int,
+        parameters: int,
+        config_json: str = "{}",
+    ) -> int:
+        """Record a training run and return its id.
+
+        A run of the same name with the same board_size, family, width and depth is returned as
+        is (so restarting a run is harmless); one that differs in any of them is a ValueError.
+        """
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"run name must be a non-empty string, got {name!r}")
+        if family not in FAMILIES:
+            raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
+        values = (
+            name,
+            _require_int("board_size", board_size, 1),
+            family,
+            _require_int("width", width, 1),
+            _require_int("depth", depth, 0),
+            _require_int("seed", seed),
+            _require_int("parameters", parameters, 0),
+            str(config_json),
+        )
+        with self._transaction() as connection:
+            connection.execute(
+                "INSERT INTO runs (name, board_size, family, width, depth, seed, parameters, "
+                "config_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                values,
+            )
+            row = connection.execute(
+                "SELECT id, board_size, family, width, depth FROM runs WHERE name = ?", (name,)
+            ).fetchone()
+        if tuple(row[1:]) != values[1:5]:
+            raise ValueError(
+                f"run {name!r} already exists with board_size {row[1]}, family {row[2]}, "
+                f"width {row[3]}, depth {row[4]}; got {values[1]}, {values[2]}, {values[3]}, "
+                f"{values[4]}"
+            )
+        return int(row[0])
+
+    def add_snapshot(
+        self,
+        run_id: int,
+        idx: int,
+        jones_flops: float,
+        xla_flops: float,
+        samples: int,
+        games: int,
+        wall_seconds: float,
+        path: str,
+    ) -> int:
+        """Record snapshot `idx` of run `run_id` and return its id (the existing one if present).
+
+        Compute is cumulative from the start of the run: `jones_flops` and `xla_flops` in FLOPs
+        (multiply-adds count one), `samples` positions, `games` games, `wall_seconds` seconds.
+        """
+        values = (
+            _require_int("run_id", run_id),
+            _require_int("idx", idx, 0),
+            _require_number("jones_flops", jones_flops),
+            _require_number("xla_flops", xla_flops),
+            _require_int("samples", samples, 0),
+            _require_int("games", games, 0),
+            _require_number("wall_seconds", wall_seconds),
+            str(path),
+        )
+        with self._transaction() as connection:
+            found = connection.execute("SELECT 1 FROM runs WHERE id = ?", (values[0],)).fetchone()
+            if found is None:
+                raise ValueError(f"no run with id {values[0]}")
+            connection.execute(
+                "INSERT INTO snapshots (run_id, idx, jones_flops, xla_flops, samples, games, "
+                "wall_seconds, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (run_id, idx) DO NOTHING",
+                values,
+            )
+            row = connection.execute(
+                "SELECT id FROM snapshots WHERE run_id = ? AND idx = ?", values[:2]
+            ).fetchone()
+        return int(row[0])
+
+    def add_agent(
+        self,
+        name: str,
+        kind: str,
+        board_size: int,
+        simulations: int = 0,
+        snapshot_id: int | None = None,
+    ) -> int:
+        """Record a tournament player and return its id (the existing one for a known name).
+
+        kind 'snapshot' needs `snapshot_id` (of a run on `board_size`); the reference kinds
+        ('random', 'mcts', 'solver') must not have one. Re-adding a name with different fields is
+        a ValueError.
+        """
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"agent name must be a non-empty string, got {name!r}")
+        if kind not in AGENT_KINDS:
+            raise ValueError(f"agent kind must be one of {', '.join(AGENT_KINDS)}, got {kind!r}")
+        board_size = _require_int("board_size", board_size, 1)
+        simulations = _require_int("simulations", simulations, 0)
+        if kind == "snapshot":
+            if snapshot_id is None:
+                raise ValueError(f"agent {name!r} of kind 'snapshot' needs a snapshot_id")
+            snapshot_id = _require_int("snapshot_id", snapshot_id)
+        elif snapshot_id is not None:
+            raise ValueError(f"agent {name!r} of kind {kind!r} must not have a snapshot_id")
+        values = (name, kind, snapshot_id, simulations, board_size)
+        with self._transaction() as connection:
+            if snapshot_id is not None:
+                row = connection.execute(
+                    "SELECT runs.board_size FROM snapshots JOIN runs ON runs.id = snapshots.run_id "
+                    "WHERE snapshots.id = ?",
+                    (snapshot_id,),
+                ).fetchone()
+                if row is None:
+                    raise ValueError(f"no snapshot with id {snapshot_id}")
+                if row[0] != board_size:
+                    raise ValueError(
+                        f"agent {name!r}: snapshot {snapshot_id} is from board size {row[0]}, "
+                        f"not {board_size}"
+                    )
+            connection.execute(
+                "INSERT INTO agents (name, kind, snapshot_id, simulations, board_size) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                values,
+            )
+            row = connection.execute(
+                "SELECT id, name, kind, snapshot_id, simulations, board_size FROM agents "
+                "WHERE name = ?",
+                (name,),
+            ).fetchone()
+        if tuple(row[1:]) != values:
+            raise ValueError(
+                f"agent {name!r} already exists as kind {row[2]}, snapshot_id {row[3]}, "
+                f"simulations {row[4]}, board_size {row[5]}"
+            )
+        return int(row[0])
+
+    def add_matches(self, rows: Sequence[tuple[int, int, int, int]]) -> None:
+        """Append match results, all in one transaction.
+
+        Args:
+          rows: (first_agent_id, second_agent_id, first_wins, second_wins) per batch of games,
+            first_agent_id having moved first. Both agents must exist and share a board size.
+        """
+        checked = []
+        for position, row in enumerate(rows):
+            if len(row) != 4:
+                raise ValueError(f"match row {position} must have 4 fields, got {len(row)}")
+            first, second, first_wins, second_wins = (
+                _require_int(f"match row {position} {field}", value, minimum)
+                for field, value, minimum in zip(
+                    ("first_agent", "second_agent", "first_wins", "second_wins"),
+                    row,
+                    (None, None, 0, 0),
+                    strict=True,
+                )
+            )
+            if first == second:
+                raise ValueError(f"match row {position}: agent {first} cannot play itself")
+            checked.append((first, second, first_wins, second_wins))
+        if not checked:
+            return
+        with self._transaction() as connection:
+            identifiers = {first for first, *_ in checked} | {second for _, second, *_ in checked}
+            boards = dict(
+                connection.execute(
+                    f"SELECT id, board_size FROM agents WHERE id IN "
+                    f"({', '.join('?' * len(identifiers))})",
+                    tuple(identifiers),
+                ).fetchall()
+            )
+            for position, (first, second, _, _) in enumerate(checked):
+                for agent in (first, second):
+                    if agent not in boards:
+                        raise ValueError(f"match row {position}: no agent with id {agent}")
+                if boards[first] != boards[second]:
+                    raise ValueError(
+                        f"match row {position}: agents {first} and {second} play on different "
+                        f"board sizes ({boards[first]} and {boards[second]})"
+                    )
+            connection.executemany(
+                "INSERT INTO matches (first_agent, second_agent, first_wins, second_wins) "
+                "VALUES (?, ?, ?, ?)",
+                checked,
+            )
+
+    # -- readers --------------------------------------------------------------------------------
+
+    def runs(self) -> Table:
+        """All runs: id, name, board_size, family, width, depth, seed, parameters, config_json,
+        created_at ([N] each)."""
+        columns = [
+            ("id", int), ("name", str), ("board_size", int), ("family", str), ("width", int),
+            ("depth", int), ("seed", int), ("parameters", int), ("config_json", str),
+            ("created_at", str),
+        ]  # fmt: skip
+        names = ", ".join(name for name, _ in columns)
+        cursor = self._connection.execute(f"SELECT {names} FROM runs ORDER BY id")
+        return _sql_table(cursor, columns)
+
+    def snapshots(self, run_id: int | None = None) -> Table:
+        """Snapshots (of one run if `run_id` is given): id, run_id, idx, jones_flops, xla_flops,
+        samples, games, wall_seconds, path, created_at."""
+        columns = [
+            ("id", int), ("run_id", int), ("idx", int), ("jones_flops", float),
+            ("xla_flops", float), ("samples", int), ("games", int), ("wall_seconds", float),
+            ("path", str), ("created_at", str),
+        ]  # fmt: skip
+        names = ", ".join(name for name, _ in columns)
+        where, parameters = ("", ()) if run_id is None else (" WHERE run_id = ?", (int(run_id),))
+        cursor = self._connection.execute(
+            f"SELECT {names} FROM snapshots{where} ORDER BY id", parameters
+        )
+        return _sql_table(cursor, columns)
+
+    def agents(self, board_size: int | None = None) -> Table:
+        """Agents (on one board if given): id, name, kind, snapshot_id (-1 for none),
+        simulations, board_size, created_at."""
+        columns = [
+            ("id", int), ("name", str), ("kind", str), ("snapshot_id", int),
+            ("simulations", int), ("board_size", int), ("created_at", str),
+        ]  # fmt: skip
+        names = ", ".join(name for name, _ in columns)
+        where, parameters = _board_filter(board_size, "board_size")
+        cursor = self._connection.execute(
+            f"SELECT {names} FROM agents{where} ORDER BY id", parameters
+        )
+        return _sql_table(cursor, columns)
+
+    def matches(self, board_size: int | None = None) -> Table:
+        """Match rows as stored (on one board if given): id, first_agent, second_agent,
+        first_wins, second_wins, created_at."""
+        columns = [
+            ("id", int), ("first_agent", int), ("second_agent", int), ("first_wins", int),
+            ("second_wins", int), ("created_at", str),
+        ]  # fmt: skip
+        names = ", ".join(f"matches.{name}" for name, _ in columns)
+        where, parameters = _board_filter(board_size, "agents.board_size")
+        cursor = self._connection.execute(
+            f"SELECT {names} FROM matches JOIN agents ON agents.id = matches.first_agent{where} "
+            "ORDER BY matches.id",
+            parameters,
+        )
+        return _sql_table(cursor, columns)
+
+    def match_totals(self, board_size: int | None = None) -> Table:
+        """Games summed per ordered pair (on one board if given): first_agent, second_agent,
+        first_wins, second_wins (int64 [P]), ordered by (first_agent, second_agent)."""
+        columns = [("first_agent", int), ("second_agent", int), ("first_wins", int),
+                   ("second_wins", int)]  # fmt: skip
+        where, parameters = _board_filter(board_size, "agents.board_size")
+        cursor = self._connection.execute(
+            "SELECT first_agent, second_agent, sum(first_wins), sum(second_wins) FROM matches "
+            f"JOIN agents ON agents.id = matches.first_agent{where} "
+            "GROUP BY first_agent, second_agent ORDER BY first_agent, second_agent",
+            parameters,
+        )
+        return _sql_table(cursor, columns)
+
+    def agent_table(self, board_size: int | None = None) -> Table:
+        """One row per agent (on one board if given), ordered by agent id, with its compute.
+
+        Columns ([N] each):
+          agent_id, name, kind, board_size, simulations (int64 / str);
+          run (run name, "" for reference players), run_id (-1 for them), family ("" for them),
+          width, depth, parameters (0 for them), snapshot_idx (-1 for them);
+          train_flops: training compute of the snapshot in Jones's convention, FLOPs (0 for
+            reference players); train_flops_xla: the same counted by XLA;
+          test_flops: test-time compute per move in Jones's convention, (simulations + 1) x
+            parameters FLOPs (0 for reference players).
+        """
+        where, parameters = _board_filter(board_size, "agents.board_size")
+        cursor = self._connection.execute(
+            "SELECT agents.id, agents.name, agents.kind, agents.board_size, agents.simulations, "
+            "coalesce(runs.name, ''), coalesce(runs.id, -1), coalesce(runs.family, ''), "
+            "coalesce(runs.width, 0), coalesce(runs.depth, 0), coalesce(runs.parameters, 0), "
+            "coalesce(snapshots.idx, -1), coalesce(snapshots.jones_flops, 0.0), "
+            "coalesce(snapshots.xla_flops, 0.0) "
+            "FROM agents LEFT JOIN snapshots ON snapshots.id = agents.snapshot_id "
+            f"LEFT JOIN runs ON runs.id = snapshots.run_id{where} ORDER BY agents.id",
+            parameters,
+        )
+        columns = [
+            ("agent_id", int), ("name", str), ("kind", str), ("board_size", int),
+            ("simulations", int), ("run", str), ("run_id", int), ("family", str),
+            ("width", int), ("depth", int), ("parameters", int), ("snapshot_idx", int),
+            ("train_flops", float), ("train_flops_xla", float),
+        ]  # fmt: skip
+        table = _sql_table(cursor, columns)
+        is_snapshot = table["kind"] == "snapshot"
+        table["test_flops"] = np.where(
+            is_snapshot, (table["simulations"] + 1.0) * table["parameters"], 0.0
+        )
+        return table
+
+    def board_sizes(self) -> list[int]:
+        """The board sizes that have at least one agent, ascending."""
+        cursor = self._connection.execute("SELECT DISTINCT board_size FROM agents ORDER BY 1")
+        return [int(row[0]) for row in cursor.fetchall()]
+
+
+class _Transaction:
+    """`BEGIN IMMEDIATE ... COMMIT` (rolled back on error).
+
+    IMMEDIATE takes the write lock up front, so a writer waits for others through the busy
+    timeout instead of failing when it would have to upgrade a read snapshot that went stale.
+    """
+
+    def __init__(self, connection: sqlite3.Connection):
+        self._connection = connection
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._connection.execute("BEGIN IMMEDIATE")
+        return self._connection
+
+    def __exit__(self, exception_type, exception, traceback) -> None:
+        if exception_type is None:
+            self._connection.execute("COMMIT")
+        else:
+            self._connection.execute("ROLLBACK")
