@@ -73,15 +73,40 @@ def make_recurrent_fn(env, model: Model):
     return recurrent_fn
 
 
-def make_search(env, model: Model, config: SearchConfig, num_simulations: int | None = None):
+def add_root_noise(key, logits, legal, alpha: float, fraction: float) -> jax.Array:
+    """Mix Dirichlet(alpha) noise over the legal actions into the prior: the prior becomes
+    (1 - fraction) * softmax(logits) + fraction * noise. logits, legal: [B, N]. Returns [B, N]."""
+    gamma = jax.random.gamma(key, alpha, logits.shape)
+    gamma = jnp.where(legal, gamma, 0.0)
+    noise = gamma / jnp.maximum(gamma.sum(axis=-1, keepdims=True), 1e-30)
+    prior = (1.0 - fraction) * jax.nn.softmax(logits, axis=-1) + fraction * noise
+    return jnp.where(legal, jnp.log(jnp.maximum(prior, 1e-30)), ILLEGAL_LOGIT)
+
+
+def make_search(
+    env,
+    model: Model,
+    config: SearchConfig,
+    num_simulations: int | None = None,
+    root_noise: bool = False,
+):
     """Build ``search(params, key, states) -> SearchOutput`` for a batch of states.
 
-    ``num_simulations`` overrides ``config.num_simulations`` (test-time agents use this)."""
+    ``num_simulations`` overrides ``config.num_simulations`` (test-time agents use this).
+    ``root_noise`` mixes Dirichlet noise (``config.dirichlet_alpha``, ``config.dirichlet_fraction``)
+    into the root prior, for both algorithms; self-play uses it so that games keep exploring, agents
+    under test do not."""
     simulations = config.num_simulations if num_simulations is None else num_simulations
     recurrent_fn = make_recurrent_fn(env, model)
+    alpha = config.dirichlet_alpha or 10.0 / env.num_cells
+    fraction = config.dirichlet_fraction if root_noise else 0.0
 
     def search(params, key, states) -> SearchOutput:
         logits, value = evaluate(env, model, params, states)
+        if fraction > 0:
+            key, noise_key = jax.random.split(key)
+            legal = states.legal_action_mask | states.terminated[:, None]
+            logits = add_root_noise(noise_key, logits, legal, alpha, fraction)
         if simulations == 0:
             action = jax.random.categorical(key, logits).astype(jnp.int32)
             return SearchOutput(action, jax.nn.softmax(logits, axis=-1), value)
@@ -105,8 +130,6 @@ def make_search(env, model: Model, config: SearchConfig, num_simulations: int | 
                 gumbel_scale=config.gumbel_scale,
             )
         else:
-            num_cells = env.num_cells
-            alpha = config.dirichlet_alpha or 10.0 / num_cells
             output = mctx.muzero_policy(
                 params,
                 key,
@@ -114,7 +137,7 @@ def make_search(env, model: Model, config: SearchConfig, num_simulations: int | 
                 recurrent_fn,
                 num_simulations=simulations,
                 invalid_actions=invalid,
-                dirichlet_fraction=config.dirichlet_fraction,
+                dirichlet_fraction=0.0,  # the noise, if any, is already in the root logits
                 dirichlet_alpha=alpha,
                 pb_c_init=config.pb_c_init,
                 pb_c_base=config.pb_c_base,

@@ -64,19 +64,34 @@ def to_canonical(env, weights, player):
     return jnp.take_along_axis(weights, mapping, axis=1)
 
 
-def selfplay_move(env, search, temperature: float | None, params, key, state: SelfPlayState):
+def selfplay_move(
+    env,
+    search,
+    temperature: float | None,
+    params,
+    key,
+    state: SelfPlayState,
+    random_move_fraction: float = 0.0,
+):
     """Search, act, record and step every game once; reset the games that ended.
 
     ``temperature`` None acts on the search's own choice; a number samples the search policy.
+    ``random_move_fraction`` of the moves are uniformly random legal moves instead.
 
     Returns (new state, MoveStats)."""
-    search_key, act_key, reset_key = jax.random.split(key, 3)
+    search_key, act_key, reset_key, random_key = jax.random.split(key, 4)
     games = state.games
     output = search(params, search_key, games)
     if temperature is None:  # the search's own choice: a Gumbel-top-k sample, or PUCT's visit sample
         action = output.action
     else:
         action = choose(act_key, output.action_weights, temperature)
+    if random_move_fraction > 0:
+        coin_key, move_key = jax.random.split(random_key)
+        legal = games.legal_action_mask
+        uniform = jax.random.categorical(move_key, jnp.where(legal, 0.0, -jnp.inf)).astype(jnp.int32)
+        explore = jax.random.bernoulli(coin_key, random_move_fraction, action.shape)
+        action = jnp.where(explore & legal.any(axis=-1), uniform, action)
 
     buffer = state.buffer
     row = state.row

@@ -73,18 +73,27 @@ class SelfPlayConfig:
 
     ``act = "search"`` plays the search's own choice (Gumbel MuZero: its Gumbel-top-k sample, which
     keeps self-play exploring even when the search policy is sharp; PUCT: a sample of the visit
-    counts). ``act = "sample"`` samples the search policy sharpened by 1/temperature (0 = argmax)."""
+    counts). ``act = "sample"`` (the default, as Jones) samples the search policy sharpened by
+    1/temperature (0 = argmax); with root noise on it explores more than Gumbel's own choice."""
 
     num_envs: int = 128
     steps_per_iteration: int = 4
-    act: str = "search"
+    act: str = "sample"
     temperature: float = 1.0
+    random_move_fraction: float = 0.0
+
+    # ``random_move_fraction``: the share of self-play moves replaced by a uniformly random legal move
+    # (the position and its search policy are still recorded). The value targets then price in an
+    # opponent's blunders, which is what beating weak players takes; 0 is Jones's setting.
 
     def __post_init__(self):
         require(self.num_envs >= 1, f"selfplay.num_envs must be at least 1, got {self.num_envs}")
         require(self.steps_per_iteration >= 1, "selfplay.steps_per_iteration must be at least 1")
         choice(self.act, ("search", "sample"), "selfplay.act")
         require(self.temperature >= 0, "selfplay.temperature must be 0 or more")
+        require(
+            0 <= self.random_move_fraction <= 1, "selfplay.random_move_fraction must be in [0, 1]"
+        )
 
 
 @dataclasses.dataclass(frozen=True)

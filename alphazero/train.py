@@ -89,7 +89,7 @@ class Trainer:
         self.config = config
         self.env = build_env(config)
         self.network, self.model = build_model(config, self.env)
-        self.search = make_search(self.env, self.model, config.search)
+        self.search = make_search(self.env, self.model, config.search, root_noise=True)
         self.optimizer = make_optimizer(config.learner)
         self.iteration = jax.jit(self._iteration, donate_argnums=0)
         self._cost: compute.IterationCost | None = None
@@ -117,7 +117,15 @@ class Trainer:
     def _move(self, params, key, selfplay, search=None):
         settings = self.config.selfplay
         temperature = None if settings.act == "search" else settings.temperature
-        return selfplay_move(self.env, search or self.search, temperature, params, key, selfplay)
+        return selfplay_move(
+            self.env,
+            search or self.search,
+            temperature,
+            params,
+            key,
+            selfplay,
+            settings.random_move_fraction,
+        )
 
     def _update(self, params, opt_state, key, selfplay):
         return update(
@@ -176,7 +184,9 @@ class Trainer:
         if simulations == 0:
             move = compute.cost_flops(jax.jit(self._move), state.params, key, state.selfplay)
         else:
-            one = make_search(self.env, self.model, config.search, num_simulations=1)
+            one = make_search(
+                self.env, self.model, config.search, num_simulations=1, root_noise=True
+            )
             move_one = compute.cost_flops(
                 jax.jit(lambda p, k, s: self._move(p, k, s, search=one)),
                 state.params,
