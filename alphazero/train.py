@@ -307,11 +307,6 @@ def train(
             return RunResult(out_dir, progress, snapshot_paths(out_dir), skipped=True)
         log(f"{out_dir}: resuming after snapshot {progress.snapshots - 1}")
         _truncate_metrics(out_dir / METRICS_FILE, progress.iterations)
-    else:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        checkpoint.atomic_write_bytes(
-            out_dir / CONFIG_FILE, (json.dumps(resolved, indent=2) + "\n").encode()
-        )
 
     cost = trainer.iteration_cost(state)
     per_iteration = cost.jones if config.snapshots.schedule == "jones" else cost.xla
@@ -319,6 +314,11 @@ def train(
         raise ConfigError(
             f"budget {budget:.3g} FLOPs is below one iteration ({per_iteration:.3g} FLOPs "
             f"with {config.selfplay.num_envs} games x {config.selfplay.steps_per_iteration} moves)"
+        )
+    if not resume_path.exists():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        checkpoint.atomic_write_bytes(
+            out_dir / CONFIG_FILE, (json.dumps(resolved, indent=2) + "\n").encode()
         )
     if per_iteration * 1e7 < budget:
         log(f"warning: {budget / per_iteration:.3g} iterations to the budget")
