@@ -37,7 +37,7 @@ class AgentKind:
     greedy: bool
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _policy_program(kind: AgentKind):
     config: TrainConfig = kind.config
     env = build_env(config)
@@ -52,7 +52,7 @@ def _policy_program(kind: AgentKind):
     return jax.jit(act)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _analysis_program(kind: AgentKind):
     config: TrainConfig = kind.config
     env = build_env(config)
@@ -112,7 +112,7 @@ class RandomAgent:
         return _random_program()(key, states.legal_action_mask)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _random_program():
     def act(key, legal):
         logits = jnp.where(legal, 0.0, -jnp.inf)

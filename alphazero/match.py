@@ -40,12 +40,12 @@ class MatchResult:
         return self.first_wins + self.second_wins
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _stepper(env):
     return jax.jit(jax.vmap(env.step))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _initial(env, num_games: int):
     return jax.jit(lambda key: jax.vmap(env.init)(jax.random.split(key, num_games)))
 
@@ -97,10 +97,18 @@ def play_match(agent_a, agent_b, num_games: int, key: jax.Array, env=None) -> li
     if (winners < 0).any():
         raise RuntimeError("a match ended with unfinished games; this is a bug")
     return [
-        MatchResult(agent_a.name, agent_b.name, int((winners[:half] == 0).sum()),
-                    int((winners[:half] == 1).sum())),
-        MatchResult(agent_b.name, agent_a.name, int((winners[half:] == 0).sum()),
-                    int((winners[half:] == 1).sum())),
+        MatchResult(
+            agent_a.name,
+            agent_b.name,
+            int((winners[:half] == 0).sum()),
+            int((winners[:half] == 1).sum()),
+        ),
+        MatchResult(
+            agent_b.name,
+            agent_a.name,
+            int((winners[half:] == 0).sum()),
+            int((winners[half:] == 1).sum()),
+        ),
     ]
 
 
@@ -110,7 +118,7 @@ def _group_key(agent):
     return ("host", id(agent))  # random and reference bots play pairing by pairing
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _stacked_policy(kind):
     program = _policy_program(kind)
     return jax.jit(jax.vmap(program, in_axes=(0, 0, 0)))
@@ -160,9 +168,15 @@ def _play_stacked(members, num_games: int, key) -> list[MatchResult]:
         first_half = jax.tree.map(lambda x: x[:, :half], states)
         second_half = jax.tree.map(lambda x: x[:, half:], states)
         if ply % 2 == 0:  # A is black in the first half
-            actions = [policy_a(params_a, keys_a, first_half), policy_b(params_b, keys_b, second_half)]
+            actions = [
+                policy_a(params_a, keys_a, first_half),
+                policy_b(params_b, keys_b, second_half),
+            ]
         else:
-            actions = [policy_b(params_b, keys_b, first_half), policy_a(params_a, keys_a, second_half)]
+            actions = [
+                policy_b(params_b, keys_b, first_half),
+                policy_a(params_a, keys_a, second_half),
+            ]
         states = step(states, jnp.concatenate(actions, axis=1))
     winners = np.asarray(states.winner)
     if (winners < 0).any():
@@ -171,9 +185,13 @@ def _play_stacked(members, num_games: int, key) -> list[MatchResult]:
     for p, (agent_a, agent_b) in enumerate(members):
         first, second = winners[p, :half], winners[p, half:]
         results.append(
-            MatchResult(agent_a.name, agent_b.name, int((first == 0).sum()), int((first == 1).sum()))
+            MatchResult(
+                agent_a.name, agent_b.name, int((first == 0).sum()), int((first == 1).sum())
+            )
         )
         results.append(
-            MatchResult(agent_b.name, agent_a.name, int((second == 0).sum()), int((second == 1).sum()))
+            MatchResult(
+                agent_b.name, agent_a.name, int((second == 0).sum()), int((second == 1).sum())
+            )
         )
     return results

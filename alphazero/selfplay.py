@@ -55,7 +55,9 @@ def init_selfplay(env, key, num_games: int, rows: int) -> SelfPlayState:
         value=jnp.zeros((rows, num_games), jnp.float32),
         resolved=jnp.zeros((rows, num_games), jnp.bool_),
     )
-    return SelfPlayState(games, jnp.zeros((num_games,), jnp.int32), buffer, jnp.int32(0), jnp.int32(0))
+    return SelfPlayState(
+        games, jnp.zeros((num_games,), jnp.int32), buffer, jnp.int32(0), jnp.int32(0)
+    )
 
 
 def to_canonical(env, weights, player):
@@ -82,14 +84,18 @@ def selfplay_move(
     search_key, act_key, reset_key, random_key = jax.random.split(key, 4)
     games = state.games
     output = search(params, search_key, games)
-    if temperature is None:  # the search's own choice: a Gumbel-top-k sample, or PUCT's visit sample
+    if (
+        temperature is None
+    ):  # the search's own choice: a Gumbel-top-k sample, or PUCT's visit sample
         action = output.action
     else:
         action = choose(act_key, output.action_weights, temperature)
     if random_move_fraction > 0:
         coin_key, move_key = jax.random.split(random_key)
         legal = games.legal_action_mask
-        uniform = jax.random.categorical(move_key, jnp.where(legal, 0.0, -jnp.inf)).astype(jnp.int32)
+        uniform = jax.random.categorical(move_key, jnp.where(legal, 0.0, -jnp.inf)).astype(
+            jnp.int32
+        )
         explore = jax.random.bernoulli(coin_key, random_move_fraction, action.shape)
         action = jnp.where(explore & legal.any(axis=-1), uniform, action)
 

@@ -158,6 +158,6 @@ class TrainConfig:
         require(self.budget >= 0, f"budget must be positive, got {self.budget:g}")
         require(
             self.learner.buffer_steps >= self.board_size**2 + int(self.swap) + 1,
-            f"learner.buffer_steps must be longer than a game ({self.board_size ** 2 + 1} moves), "
+            f"learner.buffer_steps must be longer than a game ({self.board_size**2 + 1} moves), "
             f"got {self.learner.buffer_steps}",
         )

@@ -82,6 +82,9 @@ def build_model(config: TrainConfig, env):
     return network, network.apply
 
 
+_COST_CACHE: dict[str, compute.IterationCost] = {}
+
+
 class Trainer:
     """The compiled pieces of one run: environment, network, search, optimizer, iteration."""
 
@@ -172,9 +175,29 @@ class Trainer:
         )
         return TrainState(params, opt_state, selfplay, jax.random.key_data(key)), metrics
 
+    def jones_iteration_flops(self) -> float:
+        """Jones's count for one iteration, known without compiling anything."""
+        config = self.config
+        samples = config.selfplay.steps_per_iteration * config.selfplay.num_envs
+        return float(
+            compute.jones_flops(samples, config.search.num_simulations, self.parameter_count())
+        )
+
     def iteration_cost(self, state: TrainState) -> compute.IterationCost:
-        """Compute per iteration, both ways (see `alphazero.compute`)."""
+        """Compute per iteration, both ways (see `alphazero.compute`). XLA's count takes a compile
+        of each piece, so it is remembered per process for configs that play and learn alike."""
         if self._cost is not None:
+            return self._cost
+        cache_key = json.dumps(
+            {
+                k: v
+                for k, v in to_dict(self.config).items()
+                if k not in ("seed", "budget", "snapshots")
+            },
+            sort_keys=True,
+        )
+        if cache_key in _COST_CACHE:
+            self._cost = _COST_CACHE[cache_key]
             return self._cost
         config = self.config
         simulations = config.search.num_simulations
@@ -210,6 +233,7 @@ class Trainer:
             xla_selfplay=steps * move,
             xla_update=config.learner.updates_per_iteration * one_update,
         )
+        _COST_CACHE[cache_key] = self._cost
         return self._cost
 
 
@@ -226,13 +250,16 @@ def schedule(config: TrainConfig) -> tuple[float, np.ndarray]:
 def provenance() -> dict[str, Any]:
     """Git commit and package versions, for snapshot metadata."""
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        ).stdout.strip() or None
+        commit = (
+            subprocess.run(
+                ["git", "rev-parse", "HEAD"],
+                cwd=Path(__file__).resolve().parent,
+                capture_output=True,
+                text=True,
+                timeout=5,
+            ).stdout.strip()
+            or None
+        )
     except (OSError, subprocess.SubprocessError):
         commit = None
     versions = {}
@@ -308,13 +335,17 @@ def train(
         log(f"{out_dir}: resuming after snapshot {progress.snapshots - 1}")
         _truncate_metrics(out_dir / METRICS_FILE, progress.iterations)
 
-    cost = trainer.iteration_cost(state)
-    per_iteration = cost.jones if config.snapshots.schedule == "jones" else cost.xla
+    if config.snapshots.schedule == "jones" and trainer.jones_iteration_flops() > budget:
+        per_iteration = trainer.jones_iteration_flops()
+    else:
+        cost = trainer.iteration_cost(state)
+        per_iteration = cost.jones if config.snapshots.schedule == "jones" else cost.xla
     if per_iteration > budget:
         raise ConfigError(
             f"budget {budget:.3g} FLOPs is below one iteration ({per_iteration:.3g} FLOPs "
             f"with {config.selfplay.num_envs} games x {config.selfplay.steps_per_iteration} moves)"
         )
+    cost = trainer.iteration_cost(state)
     if not resume_path.exists():
         out_dir.mkdir(parents=True, exist_ok=True)
         checkpoint.atomic_write_bytes(
@@ -325,7 +356,9 @@ def train(
     parameters = trainer.parameter_count()
     extra = provenance()
     bar = _ProgressBar(budget, enabled=show_progress)
-    spent = lambda: progress.jones_flops if config.snapshots.schedule == "jones" else progress.xla_flops  # noqa: E731
+    spent = lambda: (
+        progress.jones_flops if config.snapshots.schedule == "jones" else progress.xla_flops
+    )  # noqa: E731
     with (out_dir / METRICS_FILE).open("a") as metrics_file:
         while not progress.finished:
             started = time.perf_counter()

@@ -78,8 +78,21 @@ AGENT_KINDS = ("snapshot", "random", "mcts", "solver")
 _NOW = "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
 
 
+def _execute_statements(connection: sqlite3.Connection, script: str) -> None:
+    """Run `;`-separated SQL statements inside the caller's transaction.
+
+    `Connection.executescript` would commit the open transaction first (Python 3.11 always
+    does), which would end the BEGIN IMMEDIATE a migration runs in and break its atomicity.
+    The statements must not contain `;` inside literals.
+    """
+    for statement in script.split(";"):
+        if statement.strip():
+            connection.execute(statement)
+
+
 def _create_version_1(connection: sqlite3.Connection) -> None:
-    connection.executescript(
+    _execute_statements(
+        connection,
         f"""
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE runs (
@@ -126,7 +139,7 @@ def _create_version_1(connection: sqlite3.Connection) -> None:
             created_at TEXT NOT NULL DEFAULT {_NOW}
         );
         CREATE INDEX matches_by_pair ON matches (first_agent, second_agent);
-        """
+        """,
     )
     connection.execute("INSERT INTO meta (key, value) VALUES ('application', ?)", (APPLICATION,))
     connection.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '0')")

@@ -217,9 +217,9 @@ class Hex:
         if self.swap:
             legal = jnp.concatenate([legal, (state.num_moves == 0)[None]])
         legal = legal & ~won
-        rewards = jnp.where(
-            won, jnp.where(jnp.arange(2) == player, 1.0, -1.0), 0.0
-        ).astype(jnp.float32)
+        rewards = jnp.where(won, jnp.where(jnp.arange(2) == player, 1.0, -1.0), 0.0).astype(
+            jnp.float32
+        )
         return HexState(
             current_player=next_player,
             board=board,

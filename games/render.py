@@ -34,7 +34,9 @@ def text_to_action(text: str, size: int, swap: bool = False) -> int:
         return size * size
     if len(cleaned) < 2 or not cleaned[0].isalpha() or not cleaned[1:].isdigit():
         last = chr(ord("a") + size - 1)
-        raise ValueError(f"{text.strip()!r} is not a move; type a column a-{last} and a row 1-{size}, e.g. b2")
+        raise ValueError(
+            f"{text.strip()!r} is not a move; type a column a-{last} and a row 1-{size}, e.g. b2"
+        )
     col = ord(cleaned[0]) - ord("a")
     row = int(cleaned[1:]) - 1
     if not (0 <= col < size and 0 <= row < size):
@@ -61,7 +63,9 @@ def render(board, size: int, last_action: int | None = None) -> str:
         if last is not None and last // size == row and last < size * size:
             col = last % size
             chars[2 * col], chars[2 * col + 2] = "[", "]"
-        lines.append(" " * row + f"{row + 1:>3}" + "".join(chars).rstrip().ljust(2 * size) + f" {row + 1}")
+        lines.append(
+            " " * row + f"{row + 1:>3}" + "".join(chars).rstrip().ljust(2 * size) + f" {row + 1}"
+        )
     lines.append(" " * (size + 3) + letters)
     return "\n".join(lines)
 

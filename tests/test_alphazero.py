@@ -36,10 +36,14 @@ def tiny_config(**changes) -> TrainConfig:
     return from_dict(TrainConfig, data)
 
 
-@pytest.mark.parametrize("size,width,depth,swap", [(2, 1, 1, False), (3, 4, 2, True), (5, 16, 4, False)])
+@pytest.mark.parametrize(
+    "size,width,depth,swap", [(2, 1, 1, False), (3, 4, 2, True), (5, 16, 4, False)]
+)
 def test_parameter_count_matches_formula(size, width, depth, swap):
     env = games.make("hex", size=size, swap=swap)
-    config = from_dict(TrainConfig, {"board_size": size, "network": {"width": width, "depth": depth}})
+    config = from_dict(
+        TrainConfig, {"board_size": size, "network": {"width": width, "depth": depth}}
+    )
     network = make_network(config.network, size, env.num_actions)
     params = init_params(network, jax.random.key(0), size)
     assert compute.tree_size(params) == mlp_parameter_count(size, width, depth, env.num_actions)
@@ -99,21 +103,20 @@ def test_targets_of_a_scripted_game():
 
 
 def test_untrained_search_returns_legal_moves_and_valid_weights():
-    for algorithm in ("gumbel", "puct"):
+    for algorithm, noise in (("gumbel", True), ("puct", False)):
         config = tiny_config(search={"num_simulations": 4, "algorithm": algorithm})
         trainer = Trainer(config)
         env = trainer.env
         states = jax.vmap(env.init)(jax.random.split(jax.random.key(0), 6))
         states = jax.vmap(env.step)(states, jnp.arange(6, dtype=jnp.int32))
         params = init_params(trainer.network, jax.random.key(1), 3)
-        for noise in (False, True):
-            search = make_search(env, trainer.model, config.search, root_noise=noise)
-            output = jax.jit(search)(params, jax.random.key(2), states)
-            legal = np.asarray(states.legal_action_mask)
-            assert legal[np.arange(6), np.asarray(output.action)].all()
-            weights = np.asarray(output.action_weights)
-            np.testing.assert_allclose(weights.sum(axis=1), 1.0, rtol=1e-5)
-            assert (weights[~legal] < 1e-6).all()
+        search = make_search(env, trainer.model, config.search, root_noise=noise)
+        output = jax.jit(search)(params, jax.random.key(2), states)
+        legal = np.asarray(states.legal_action_mask)
+        assert legal[np.arange(6), np.asarray(output.action)].all()
+        weights = np.asarray(output.action_weights)
+        np.testing.assert_allclose(weights.sum(axis=1), 1.0, rtol=1e-5)
+        assert (weights[~legal] < 1e-6).all()
 
 
 def test_checkpoint_roundtrip_and_corruption_is_reported_by_name(tmp_path):
@@ -137,16 +140,22 @@ def test_checkpoint_roundtrip_and_corruption_is_reported_by_name(tmp_path):
         load(tmp_path / "junk.ckpt")
 
 
-def test_resume_after_third_snapshot_equals_uninterrupted_run(tmp_path):
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """One finished tiny run, shared by the tests that only read it."""
+    return train(tiny_config(), tmp_path_factory.mktemp("tiny") / "whole")
+
+
+def test_resume_after_third_snapshot_equals_uninterrupted_run(tmp_path, tiny_run):
     config = tiny_config()
-    whole = train(config, tmp_path / "whole")
+    whole = tiny_run
     assert whole.progress.snapshots == 5 and len(whole.snapshots) == 5
     part = train(config, tmp_path / "part", stop_after_snapshots=3)
     assert len(part.snapshots) == 3
     resumed = train(config, tmp_path / "part")
     for field in ("iterations", "samples", "games", "jones_flops", "xla_flops", "snapshots"):
         assert getattr(resumed.progress, field) == getattr(whole.progress, field), field
-    for a, b in zip(snapshot_paths(tmp_path / "whole"), snapshot_paths(tmp_path / "part")):
+    for a, b in zip(whole.snapshots, snapshot_paths(tmp_path / "part"), strict=True):
         params_a, meta_a = load(a)
         params_b, meta_b = load(b)
         assert meta_a["jones_flops"] == meta_b["jones_flops"]
@@ -159,34 +168,41 @@ def test_resume_after_third_snapshot_equals_uninterrupted_run(tmp_path):
         train(tiny_config(seed=1), tmp_path / "part")
 
 
-def test_snapshot_metadata_and_log_spacing(tmp_path):
-    result = train(tiny_config(), tmp_path / "run")
+def test_snapshot_metadata_and_log_spacing(tiny_run):
+    result = tiny_run
     metas = [load(path)[1] for path in result.snapshots]
     jones = np.array([meta["jones_flops"] for meta in metas])
     assert np.all(np.diff(jones) > 0) and jones[-1] >= 2e7
     assert np.all(np.diff([meta["xla_flops"] for meta in metas]) > 0)
-    for key in ("config", "parameters", "samples", "games", "wall_seconds", "git_commit", "packages"):
+    for key in (
+        "config",
+        "parameters",
+        "samples",
+        "games",
+        "wall_seconds",
+        "git_commit",
+        "packages",
+    ):
         assert key in metas[-1]
     assert metas[-1]["config"]["board_size"] == 3
 
 
-def test_corrupt_snapshot_is_never_loaded(tmp_path):
-    result = train(tiny_config(), tmp_path / "run")
-    path = result.snapshots[1]
-    data = path.read_bytes()
-    path.write_bytes(data[:-10])
+def test_corrupt_snapshot_is_never_loaded(tmp_path, tiny_run):
+    (tmp_path / "run" / "snapshots").mkdir(parents=True)
+    path = tmp_path / "run" / "snapshots" / "snapshot-001.ckpt"
+    path.write_bytes(tiny_run.snapshots[1].read_bytes()[:-10])
     with pytest.raises(CheckpointError, match="snapshot-001"):
         load_agent(path, simulations=2)
 
 
-def test_agents_act_legally_and_compile_once_per_kind(tmp_path):
+def test_agents_act_legally_and_compile_once_per_kind(tiny_run):
     from alphazero import agents as agents_module
     from alphazero.match import play_matches
 
-    result = train(tiny_config(), tmp_path / "run")
+    result = tiny_run
     env = games.make("hex", size=3)
     states = jax.vmap(env.init)(jax.random.split(jax.random.key(0), 4))
-    for simulations in (0, 1, 3):
+    for simulations in (0, 2):
         agent = load_agent(result.snapshots[-1], simulations=simulations)
         actions = np.asarray(agent.act(jax.random.key(1), states))
         assert np.asarray(states.legal_action_mask)[np.arange(4), actions].all()
@@ -218,12 +234,16 @@ def test_untrained_agent_and_bad_simulations():
 
 def test_train_command_and_its_errors(tmp_path, capsys):
     out = tmp_path / "run"
-    args = ["train", "--board", "3", "--width", "4", "--depth", "1", "--budget", "2e7", "--quiet",
-            "--set", "selfplay.num_envs=8", "--set", "learner.batch_size=16",
-            "--set", "snapshots.count=2", "--out", str(out)]  # fmt: skip
+    toml = tmp_path / "run.toml"
+    toml.write_text("board_size = 3\n[network]\nwidth = 4\ndepth = 1\n[selfplay]\nnum_envs = 8\n")
+    args = ["train", "--config", str(toml), "--depth", "2", "--budget", "1e7", "--quiet",
+            "--set", "learner.batch_size=16", "--set", "snapshots.count=2", "--out", str(out)]  # fmt: skip
     assert cli(args) == 0
     assert len(snapshot_paths(out)) == 2
     assert "2 snapshots" in capsys.readouterr().out
+    resolved = json.loads((out / "config.json").read_text())
+    assert resolved["network"] == {**resolved["network"], "width": 4, "depth": 2}
+    assert resolved["learner"]["batch_size"] == 16
     assert cli(args) == 0
     assert "already finished" in capsys.readouterr().err
     for bad, message in [
@@ -232,14 +252,9 @@ def test_train_command_and_its_errors(tmp_path, capsys):
         (["--set", "search.nope=3"], "nope"),
         (["--budget", "10"], "below one iteration"),
         (["--set", "selfplay.act=maybe"], "selfplay.act"),
+        (["--config", str(tmp_path / "missing.toml")], "missing.toml"),
     ]:
         assert cli(["train", "--out", str(tmp_path / "bad"), *bad]) == 2
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "bad").exists()
-    toml = tmp_path / "run.toml"
-    toml.write_text("board_size = 3\n[network]\nwidth = 4\ndepth = 1\n[snapshots]\ncount = 1\n"
-                    "[selfplay]\nnum_envs = 8\n[learner]\nbatch_size = 16\n")  # fmt: skip
-    assert cli(["train", "--config", str(toml), "--budget", "1e7", "--quiet",
-                "--out", str(tmp_path / "toml")]) == 0  # fmt: skip
-    assert json.loads((tmp_path / "toml" / "config.json").read_text())["network"]["width"] == 4

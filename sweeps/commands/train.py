@@ -18,7 +18,9 @@ _FLAGS = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, help="run folder (rerun the same command to resume)")
+    parser.add_argument(
+        "--out", required=True, help="run folder (rerun the same command to resume)"
+    )
     parser.add_argument("--config", metavar="FILE.toml", help="run settings (TrainConfig keys)")
     parser.add_argument("--board", type=int, help="board size S of the S x S Hex board")
     parser.add_argument("--width", type=int, help="network width")

@@ -1,0 +1,434 @@
+"""The analysis report: fits, figures, report.json and report.md from one agent table.
+
+`analyze_agents(table, out_dir)` fits the compute frontier (`analysis.frontier`) and the
+train-vs-test exchange rate (`analysis.exchange`), draws the figures (`analysis.plots`) into
+out_dir/figures as PNG and SVG, and writes out_dir/report.json and out_dir/report.md. Every file is
+written atomically (temporary file, then rename), so a reader never sees half a report.
+
+report.json layout (strict JSON: numbers that cannot be estimated are null, never NaN). An
+estimate is {"value": v, "ci95": [lo, hi]}, with "reason" added whenever value or ci95 is null:
+
+    schema                      "boardscale-analysis/1"
+    inputs                      rows, rows_used, trained_agents, reference_players, boards,
+                                frontier_simulations, notes
+    frontier                    slope_elo_per_decade, perfect_play_growth_per_size (joint fit),
+                                perfect_play_growth_per_size_data, perfect_play_compute
+                                ({"3": estimate, ...}, from data), perfect_play_compute_fit,
+                                parameters {m_flops, m_b, c_i, p_b, c_p}, rmse_elo, per_board,
+                                simulations, perfect_play_margin_elo, bootstrap_resamples, method
+    exchange_rate               test_per_10x_train, slope (pooled iso-Elo fit), iso_elo
+                                {pooled, per_board}, direct {pooled, per_board}, method
+    reference                   Jones's numbers (`analysis.reference.reference_summary`)
+    comparison                  [{quantity, unit, ours, jones}] for the headline numbers
+    figures                     paths relative to out_dir
+    notes                       what was dropped, chosen or could not be drawn
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from analysis import reference
+from analysis.exchange import ExchangeFit, fit_exchange, test_time_curves
+from analysis.frontier import Agents, FrontierFit, fit_frontier, prepare_agents
+from analysis.tables import Table, read_csv
+
+SCHEMA = "boardscale-analysis/1"
+AGENT_CSV_REQUIRED = ("board_size", "train_flops", "test_flops", "elo")
+AGENT_CSV_OPTIONAL = ("elo_se", "run", "simulations", "kind", "name")
+AGENT_CSV_TYPES = {
+    "board_size": int,
+    "train_flops": float,
+    "test_flops": float,
+    "elo": float,
+    "elo_se": float,
+    "run": str,
+    "simulations": int,
+    "kind": str,
+    "name": str,
+}
+
+
+# -- input -----------------------------------------------------------------------------------------
+
+
+def _data_lines(path: Path) -> list[int]:
+    """The line number of each data row, skipping the header and blank lines as `read_csv` does."""
+    lines = []
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header_seen = False
+        for fields in reader:
+            blank = not fields or not any(field.strip() for field in fields)
+            if not header_seen:
+                header_seen = not blank
+                continue
+            if blank:
+                continue
+            lines.append(reader.line_num)
+    return lines
+
+
+def read_agents_csv(path: str | os.PathLike) -> Table:
+    """Read an agent table from CSV.
+
+    The header must name board_size, train_flops, test_flops, elo; elo_se, run, simulations,
+    kind and name are read when present (other columns are ignored). Compute is in FLOPs (Jones's
+    convention for training; (simulations + 1) x parameters per move for test time); reference
+    players have train_flops 0. An elo of "nan" marks an unrated agent (left out of the fits).
+
+    Raises:
+      ValueError naming the file and line for a malformed row, an unparsable value, a negative or
+      infinite compute, a board size below 1 or a negative simulation count.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"agent table {path} does not exist or is not a file")
+    table = read_csv(path, AGENT_CSV_REQUIRED, AGENT_CSV_OPTIONAL, types=AGENT_CSV_TYPES)
+    lines = _data_lines(path)
+    checks = [
+        ("board_size", lambda v: v >= 1, "must be >= 1"),
+        ("train_flops", lambda v: np.isfinite(v) & (v >= 0), "must be a finite number >= 0"),
+        ("test_flops", lambda v: np.isfinite(v) & (v >= 0), "must be a finite number >= 0"),
+        ("simulations", lambda v: v >= 0, "must be >= 0"),
+    ]
+    for name, valid, rule in checks:
+        if name not in table:
+            continue
+        bad = np.flatnonzero(~valid(table[name]))
+        if bad.size:
+            row = int(bad[0])
+            line = lines[row] if row < len(lines) else row + 2
+            raise ValueError(
+                f"{path.name} line {line}: column {name!r} {rule}, got {table[name][row]!r}"
+            )
+    trained_without_test = np.flatnonzero((table["train_flops"] > 0) & (table["test_flops"] <= 0))
+    if trained_without_test.size:
+        row = int(trained_without_test[0])
+        line = lines[row] if row < len(lines) else row + 2
+        raise ValueError(
+            f"{path.name} line {line}: column 'test_flops' must be > 0 for a trained agent "
+            "(train_flops > 0)"
+        )
+    if not table["board_size"].size:
+        raise ValueError(f"{path.name}: no agent rows after the header")
+    return table
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _jsonable(value):
+    """Plain JSON values; a non-finite float becomes None (the fits give reasons for theirs)."""
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return [_jsonable(item) for item in value.tolist()]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+# -- the report ------------------------------------------------------------------------------------
+
+
+def build_report(agents: Agents, frontier: FrontierFit, exchange: ExchangeFit) -> dict:
+    """The report dictionary (see the module docstring) from fitted results; no files."""
+    table = agents.table
+    trained = table["train_flops"] > 0
+    jones = reference.reference_summary()
+    frontier_json = frontier.to_json()
+    frontier_json["method"] = (
+        "Jones's frontier model min(0, max(incline, plateau)) fitted by least squares to the upper "
+        "envelope of the agents at the frontier's simulation count, jointly over board sizes; "
+        "Elo relative to the best such agent on each board; bootstrap over agents within boards"
+    )
+    exchange_json = exchange.to_json()
+    comparison = [
+        {
+            "quantity": "frontier slope",
+            "unit": "Elo per decade of training compute",
+            "ours": frontier_json["slope_elo_per_decade"],
+            "jones": reference.FRONTIER_SLOPE_ELO_PER_DECADE,
+        },
+        {
+            "quantity": "perfect-play compute growth per board-size step",
+            "unit": "factor",
+            "ours": frontier_json["perfect_play_growth_per_size"],
+            "jones": reference.PERFECT_PLAY_GROWTH_PER_SIZE,
+        },
+        {
+            "quantity": "test compute replaced by 10x training compute",
+            "unit": "factor",
+            "ours": exchange_json["test_per_10x_train"],
+            "jones": reference.EXCHANGE_TEST_PER_10X_TRAIN,
+        },
+        {
+            "quantity": "iso-Elo slope a in log10 test = a log10 train + b Elo + c",
+            "unit": "decades of test per decade of training",
+            "ours": exchange_json["slope"],
+            "jones": reference.EXCHANGE_SLOPE,
+        },
+    ]
+    notes = list(dict.fromkeys(list(frontier.notes) + list(exchange.notes)))
+    report = {
+        "schema": SCHEMA,
+        "inputs": {
+            "rows_used": int(trained.size),
+            "trained_agents": int(trained.sum()),
+            "reference_players": int((~trained).sum()),
+            "boards": [int(size) for size in agents.boards],
+            "frontier_simulations": agents.simulations,
+            "notes": list(agents.notes),
+        },
+        "frontier": frontier_json,
+        "exchange_rate": exchange_json,
+        "reference": jones,
+        "comparison": comparison,
+        "figures": [],
+        "notes": notes,
+    }
+    return report
+
+
+def _figures(agents, frontier, exchange, report, figure_dir: Path) -> tuple[list[Path], list[str]]:
+    from analysis import plots
+
+    jobs = [(f"frontier-{size}", plots.plot_frontier, (agents, frontier), {"board_size": size})
+            for size in frontier.boards]  # fmt: skip
+    jobs += [
+        ("frontiers", plots.plot_frontiers, (frontier,), {}),
+        ("test-time", plots.plot_test_time, (test_time_curves(agents),), {}),
+        ("exchange", plots.plot_exchange, (exchange,), {}),
+        ("comparison", plots.plot_comparison, (report,), {}),
+    ]
+    written, notes = [], []
+    for name, plot, args, kwargs in jobs:
+        try:
+            figure = plot(*args, **kwargs)
+        except ValueError as error:
+            notes.append(f"figure {name} not drawn: {error}")
+            continue
+        written += plots.save_figure(figure, figure_dir, name)
+    return written, notes
+
+
+def _format(value, digits: int = 3) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, int):
+        return str(value)
+    value = float(value)
+    if abs(value) >= 1e5 or (value != 0 and abs(value) < 1e-2):
+        return f"{value:.{digits - 1}e}"
+    if abs(value) >= 10 ** (digits - 1):
+        return f"{value:.0f}"
+    return f"{value:.{digits}g}"
+
+
+def _estimate_cells(estimate: Mapping | None) -> tuple[str, str]:
+    if not isinstance(estimate, Mapping) or estimate.get("value") is None:
+        reason = estimate.get("reason", "not estimable") if isinstance(estimate, Mapping) else ""
+        return "not estimable", reason or "not estimable"
+    interval = estimate.get("ci95")
+    if interval is None:
+        return _format(estimate["value"]), estimate.get("reason", "no interval")
+    return _format(estimate["value"]), f"{_format(interval[0])} to {_format(interval[1])}"
+
+
+def render_markdown(report: Mapping) -> str:
+    """report.md: the comparison with Jones, per-board tables, figures and notes."""
+    frontier = report["frontier"]
+    exchange = report["exchange_rate"]
+    jones = report["reference"]
+    inputs = report["inputs"]
+    lines = [
+        "# boardscale analysis",
+        "",
+        f"{inputs['trained_agents']} trained agents and {inputs['reference_players']} reference "
+        f"players on board size(s) {', '.join(str(s) for s in inputs['boards'])}. Elo is relative "
+        "to the best agent on each board"
+        + (
+            f" searching with {inputs['frontier_simulations']} simulations"
+            if inputs["frontier_simulations"] is not None
+            else ""
+        )
+        + f"; intervals are 95% bootstrap intervals over agents "
+        f"({frontier['bootstrap_resamples']} resamples).",
+        "",
+        "## This sweep beside Jones (2021)",
+        "",
+        "| quantity | this sweep | 95% interval | Jones (2021) |",
+        "|---|---|---|---|",
+    ]
+    for row in report["comparison"]:
+        value, interval = _estimate_cells(row["ours"])
+        quantity = f"{row['quantity']} ({row['unit']})"
+        lines.append(f"| {quantity} | {value} | {interval} | {_format(row['jones'])} |")
+    growth_data = _estimate_cells(frontier["perfect_play_growth_per_size_data"])
+    lines += [
+        "",
+        f"Perfect-play compute growth from the per-board data values (log-linear fit): "
+        f"{growth_data[0]} ({growth_data[1]}).",
+        "",
+        "## Frontier per board",
+        "",
+        "Perfect-play compute: training FLOPs at which the frontier first comes within "
+        f"{_format(frontier['perfect_play_margin_elo'])} Elo of the best agent.",
+        "",
+        "| board | slope (Elo/decade) | perfect-play compute, data | 95% interval | from joint "
+        "fit | Jones | random play (Elo vs best) | Jones |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    ref_compute = jones["frontier"]["perfect_play_compute"]
+    ref_random = jones["frontier"]["random_elo_vs_best"]
+    for size, board in frontier["per_board"].items():
+        slope = _estimate_cells(board["slope_elo_per_decade"])[0]
+        data_value, data_interval = _estimate_cells(frontier["perfect_play_compute"].get(size))
+        fit_value = _estimate_cells(frontier["perfect_play_compute_fit"].get(size))[0]
+        random_level = board["reference_elo_vs_best"].get("random")
+        lines.append(
+            f"| {size}x{size} | {slope} | {data_value} | {data_interval} | {fit_value} | "
+            f"{_format(ref_compute.get(size))} | {_format(random_level)} | "
+            f"{_format(ref_random.get(size))} |"
+        )
+    parameters = frontier["parameters"]
+    lines += [
+        "",
+        "Joint frontier model (Elo = min(0, max(m_flops log10 C + m_b S + c_i, p_b S + c_p))):",
+        "",
+        "| parameter | this sweep | 95% interval | Jones (refit) |",
+        "|---|---|---|---|",
+    ]
+    for name, estimate in parameters.items():
+        value, interval = _estimate_cells(estimate)
+        lines.append(
+            f"| {name} | {value} | {interval} | {_format(jones['frontier']['parameters'][name])} |"
+        )
+    if frontier.get("rmse_elo") is not None:
+        lines += ["", f"RMSE of the joint fit: {_format(frontier['rmse_elo'])} Elo (Jones: 58)."]
+    lines += [
+        "",
+        "## Exchange rate per board",
+        "",
+        "| board | iso-Elo: 10x train ~ X x test | 95% interval | direct regression | "
+        "95% interval |",
+        "|---|---|---|---|---|",
+    ]
+    iso, direct = exchange["iso_elo"], exchange["direct"]
+    rows = [("pooled", iso["pooled"], direct["pooled"])]
+    rows += [
+        (f"{s}x{s}", iso["per_board"][s], direct["per_board"].get(s)) for s in iso["per_board"]
+    ]
+    for label, iso_fit, direct_fit in rows:
+        iso_cells = _estimate_cells(iso_fit["test_per_10x_train"])
+        direct_cells = _estimate_cells(direct_fit["test_per_10x_train"] if direct_fit else None)
+        lines.append(f"| {label} | {iso_cells[0]} | {iso_cells[1]} | {direct_cells[0]} | "
+                     f"{direct_cells[1]} |")  # fmt: skip
+    lines += [
+        "",
+        f"Jones (2021) measured {_format(reference.EXCHANGE_TEST_PER_10X_TRAIN)}x on 9x9 "
+        f"(slope a = {reference.EXCHANGE_SLOPE}).",
+        "",
+        "## Figures",
+        "",
+    ]
+    for figure in report["figures"]:
+        if figure.endswith(".png"):
+            stem = figure[: -len(".png")]
+            lines += [f"![{Path(stem).name}]({figure}) ([SVG]({stem}.svg))", ""]
+    if not report["figures"]:
+        lines += ["No figures were drawn.", ""]
+    lines += [
+        "## Method and compute accounting",
+        "",
+        "- Training compute follows Jones's convention: self-play samples x nodes per move x "
+        "parameters, one multiply-add counted as one FLOP.",
+        "- Test-time compute is (simulations + 1) x parameters per move. The paper's code "
+        "multiplies this by a further 64, which moves its test-compute axes 1.8 decades to the "
+        "right and changes no slope; it is not reproduced here.",
+        "- Frontier: " + frontier["method"] + ".",
+        "- Exchange rate: " + exchange["method"] + "; the direct regression of Elo on both "
+        "computes is the cross-check.",
+        "",
+    ]
+    if report["notes"]:
+        lines += ["## Notes", ""] + [f"- {note}" for note in report["notes"]] + [""]
+    return "\n".join(lines)
+
+
+def analyze_agents(
+    table: Mapping[str, np.ndarray],
+    out_dir: str | os.PathLike,
+    *,
+    bootstrap: int = 200,
+    seed: int = 0,
+    simulations: int | None = None,
+    levels: np.ndarray | None = None,
+    figures: bool = True,
+) -> dict:
+    """Fit, plot and write the report for an agent table.
+
+    Args:
+      table: agent table (board_size, train_flops, test_flops, elo; optional elo_se, run,
+        simulations, kind, name), e.g. from `read_agents_csv` or the results store.
+      out_dir: folder for report.json, report.md and figures/ (created if needed).
+      bootstrap: resamples for the 95% intervals; seed: their seed.
+      simulations: the frontier's simulation count (None: the most common, ties towards 63).
+      levels: iso-Elo levels (Elo vs best) for every board; None picks them from the data.
+      figures: draw the figures (PNG and SVG).
+
+    Returns:
+      The report dictionary written to report.json (see the module docstring).
+
+    Raises:
+      ValueError (one line) for a malformed table or arguments.
+    """
+    rows = len(np.asarray(table["elo"])) if isinstance(table, Mapping) and "elo" in table else 0
+    agents = prepare_agents(table, simulations=simulations)
+    frontier = fit_frontier(agents, bootstrap=bootstrap, seed=seed)
+    exchange = fit_exchange(agents, levels=levels, bootstrap=bootstrap, seed=seed)
+    report = build_report(agents, frontier, exchange)
+    report["inputs"] = {"rows": rows, **report["inputs"]}
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if figures:
+        figure_dir = out_dir / "figures"
+        written, notes = _figures(agents, frontier, exchange, report, figure_dir)
+        report["figures"] = [path.relative_to(out_dir).as_posix() for path in written]
+        report["notes"] += notes
+    report = _jsonable(report)
+    text = json.dumps(report, indent=2, allow_nan=False)
+    _write_atomic(out_dir / "report.json", text + "\n")
+    _write_atomic(out_dir / "report.md", render_markdown(report))
+    return report

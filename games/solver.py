@@ -1,0 +1,421 @@
+"""Exact solver for Hex without the swap rule on small boards, and a perfect reference player.
+
+    solver = Solver(4)
+    solver.value(black_bits, white_bits)      # +1 / -1 for the player to move
+    solver.winning_moves(state_or_board)      # {actions that keep the position won}
+    agent = SolverAgent(solver)
+    actions = agent.act(key, states)          # states batched [B]; actions [B] int32
+
+Positions are two bitmasks (Python ints): bit ``row * size + col`` of ``black`` is set when that cell
+holds a black stone, likewise for ``white``. The player to move follows from the stone counts (black
+moves first and there is no swap): black when both colours have the same number of stones.
+
+The search is a memoised negamax on win/loss only. At each node it first looks for a cell that
+completes the mover's chain (found with two bitboard flood fills, from each of the mover's edges);
+then, if the opponent has such a cell, the mover must play there (two of them: the mover has lost);
+otherwise it tries every empty cell, centre first. Results go to a transposition table keyed by the
+position and its 180-degree rotation (which maps both players' edges onto themselves), so a solver
+keeps everything it has learned and later queries on the same board are answered from the table.
+
+Sizes 2 to 4 solve from the empty board in well under a second. 5x5 takes longer and more memory
+(see `SLOW_SIZES`), so it needs ``Solver(5, allow_slow=True)``.
+
+Letters: A = size * size cells, B = batch of states, P = number of positions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from games.hex import BLACK, EMPTY, WHITE
+
+MIN_SIZE = 2
+FAST_MAX_SIZE = 4
+SLOW_SIZES = (5,)  # solvable, but only with ``allow_slow=True``
+
+Position = tuple[int, int]  # (black bits, white bits)
+
+
+def _popcount(bits: int) -> int:
+    return bin(bits).count("1")
+
+
+class Solver:
+    """Exact values of Hex positions (no swap) on a ``size`` x ``size`` board, 2 <= size <= 4
+    (5 with ``allow_slow=True``).
+
+    The transposition table grows with every query and is kept for the life of the instance.
+    """
+
+    def __init__(self, size: int, allow_slow: bool = False):
+        if isinstance(size, bool) or not isinstance(size, int | np.integer):
+            raise ValueError(f"solver: size must be an integer, got {size!r}")
+        size = int(size)
+        largest = max(SLOW_SIZES) if allow_slow else FAST_MAX_SIZE
+        if not MIN_SIZE <= size <= largest:
+            hint = "" if allow_slow or size not in SLOW_SIZES else " (5 needs allow_slow=True)"
+            raise ValueError(
+                f"solver: size must be between {MIN_SIZE} and {largest}, got {size}{hint}"
+            )
+        self.size = size
+        self.num_cells = size * size
+        cells = self.num_cells
+        self.full = (1 << cells) - 1
+        self.top = (1 << size) - 1
+        self.bottom = self.top << (size * (size - 1))
+        self.left = sum(1 << (row * size) for row in range(size))
+        self.right = self.left << (size - 1)
+        self._not_first_col = self.full ^ self.left
+        self._not_last_col = self.full ^ self.right
+        centre = (size - 1) / 2
+        # Hex distance to the centre in these axial coordinates: (|dr| + |dc| + |dr + dc|) / 2.
+        order = sorted(
+            range(cells),
+            key=lambda cell: (
+                abs(cell // size - centre)
+                + abs(cell % size - centre)
+                + abs(cell // size + cell % size - 2 * centre),
+                cell,
+            ),
+        )
+        self._order = tuple(1 << cell for cell in order)  # centre first
+        self._table: dict[int, int] = {}  # key -> +proof (mover wins) / -proof
+
+    # ---- bitboard helpers -----------------------------------------------------------------
+
+    def _grow(self, bits: int) -> int:
+        """``bits`` plus all their hex neighbours."""
+        size = self.size
+        return (
+            bits
+            | (bits >> size)
+            | (bits << size)
+            | ((bits >> 1) & self._not_last_col)
+            | ((bits << 1) & self._not_first_col)
+            | ((bits >> (size - 1)) & self._not_first_col)
+            | ((bits << (size - 1)) & self._not_last_col)
+        ) & self.full
+
+    def _flood(self, seed: int, stones: int) -> int:
+        """Stones of ``stones`` connected to ``seed & stones``."""
+        reach = seed & stones
+        while True:
+            grown = self._grow(reach) & stones
+            if grown == reach:
+                return reach
+            reach = grown
+
+    def _edges(self, black_to_move: bool) -> tuple[int, int]:
+        return (self.top, self.bottom) if black_to_move else (self.left, self.right)
+
+    def connected(self, stones: int, black: bool) -> bool:
+        """Whether ``stones`` join black's edges (top-bottom) or white's (left-right)."""
+        first, second = self._edges(black)
+        return bool(self._flood(first, stones) & second)
+
+    def _completing_cells(self, stones: int, empty: int, first: int, second: int) -> int:
+        """Empty cells that would join edge ``first`` to edge ``second`` through ``stones``."""
+        near_first = self._grow(self._flood(first, stones)) | first
+        near_second = self._grow(self._flood(second, stones)) | second
+        return near_first & near_second & empty
+
+    def _rotate(self, bits: int) -> int:
+        """The 180-degree rotation of a bitboard: cell i -> A - 1 - i."""
+        return int(format(bits, f"0{self.num_cells}b")[::-1], 2)
+
+    # ---- the search -----------------------------------------------------------------------
+
+    def _immediate_win(self, stones: int, empty: int, first: int, second: int) -> int:
+        """Proof of an immediate win (the chain through a completing cell, that cell included),
+        or 0 when no empty cell completes a chain."""
+        completing = self._completing_cells(stones, empty, first, second)
+        if not completing:
+            return 0
+        cell = completing & -completing
+        return self._flood(cell, stones | cell)
+
+    def _double_threat(self, stones: int, empty: int, first: int, second: int) -> int:
+        """Proof of a win in two moves (a cell after which two cells complete a chain, so one
+        block is not enough), or 0. Assumes no cell completes a chain now."""
+        near_first = self._grow(self._flood(first, stones)) | first
+        near_second = self._grow(self._flood(second, stones)) | second
+        candidates = (near_first | near_second) & empty
+        while candidates:
+            cell = candidates & -candidates
+            candidates ^= cell
+            completing = self._completing_cells(stones | cell, empty ^ cell, first, second)
+            if completing & (completing - 1):  # two or more
+                one = completing & -completing
+                other = (completing ^ one) & -(completing ^ one)
+                grown = stones | cell
+                return cell | self._flood(one, grown | one) | self._flood(other, grown | other)
+        return 0
+
+    def _search(self, black: int, white: int, black_to_move: bool) -> tuple[bool, int]:
+        """(whether the player to move wins, proof bitmask) for an unfinished position.
+
+        The proof is a set of cells such that turning any empty cells outside it into the loser's
+        stones leaves the winner winning. A lost node only needs to try the moves inside every
+        proof it has met that shows the opponent winning even if the mover passes (a threat, a
+        double threat, or a child's proof that does not contain the mover's move): a move outside
+        such a proof cannot help.
+        """
+        cells = self.num_cells
+        key = black | (white << cells)
+        known = self._table.get(key)
+        if known is not None:
+            return known > 0, abs(known)
+        mine, theirs = (black, white) if black_to_move else (white, black)
+        my_first, my_second = self._edges(black_to_move)
+        their_first, their_second = self._edges(not black_to_move)
+        empty = self.full ^ (black | white)
+        proof = self._immediate_win(mine, empty, my_first, my_second)
+        if proof:
+            return True, proof  # cheap to find again, so not stored
+        threats = self._completing_cells(theirs, empty, their_first, their_second)
+        if threats:
+            # The opponent's chains through the threatened cells win if the mover passes.
+            proof = 0
+            remaining = threats
+            while remaining:
+                cell = remaining & -remaining
+                proof |= self._flood(cell, theirs | cell)
+                remaining ^= cell
+            allowed = threats if threats & (threats - 1) == 0 else 0
+        else:
+            proof = self._double_threat(mine, empty, my_first, my_second)
+            if proof:
+                return True, proof
+            proof = self._double_threat(theirs, empty, their_first, their_second)
+            allowed = proof & empty if proof else empty
+        win = False
+        for bit in self._order:
+            if not bit & allowed:
+                continue
+            if black_to_move:
+                child_wins, child_proof = self._search(black | bit, white, False)
+            else:
+                child_wins, child_proof = self._search(black, white | bit, True)
+            if not child_wins:
+                win, proof = True, child_proof | bit
+                break
+            proof |= child_proof
+            if not child_proof & bit:
+                allowed &= child_proof
+        self._store(key, black, white, win, proof)
+        return win, proof
+
+    def _store(self, key: int, black: int, white: int, win: bool, proof: int) -> None:
+        """Store a result and the same for the 180-degree rotated position."""
+        cells = self.num_cells
+        self._table[key] = proof if win else -proof
+        rotated_proof = self._rotate(proof)
+        rotated = self._rotate(black) | (self._rotate(white) << cells)
+        self._table[rotated] = rotated_proof if win else -rotated_proof
+
+    def _mover_wins(self, black: int, white: int, black_to_move: bool) -> bool:
+        return self._search(black, white, black_to_move)[0]
+
+    # ---- public API -----------------------------------------------------------------------
+
+    def check(self, black: int, white: int) -> bool:
+        """Validate a position; returns whether black is to move. Raises ValueError if impossible."""
+        for name, bits in (("black", black), ("white", white)):
+            if isinstance(bits, bool) or not isinstance(bits, int | np.integer) or bits < 0:
+                raise ValueError(f"solver: {name} must be a non-negative int bitmask, got {bits!r}")
+            if int(bits) & ~self.full:
+                raise ValueError(f"solver: {name} has bits off the {self.size}x{self.size} board")
+        black, white = int(black), int(white)
+        if black & white:
+            raise ValueError("solver: black and white stones overlap")
+        num_black, num_white = _popcount(black), _popcount(white)
+        if num_black not in (num_white, num_white + 1):
+            raise ValueError(
+                f"solver: {num_black} black and {num_white} white stones cannot occur without the "
+                "swap rule (black must have as many stones as white or one more)"
+            )
+        black_to_move = num_black == num_white
+        if self.connected(white if black_to_move else black, not black_to_move) and self.connected(
+            black if black_to_move else white, black_to_move
+        ):
+            raise ValueError("solver: both players are connected")
+        if self.connected(black if black_to_move else white, black_to_move):
+            raise ValueError("solver: the player to move has already connected (not reachable)")
+        return black_to_move
+
+    def is_finished(self, black: int, white: int) -> bool:
+        """Whether the player who just moved has connected (the game is over)."""
+        black_to_move = self.check(black, white)
+        return self.connected(white if black_to_move else black, not black_to_move)
+
+    def value(self, black: int, white: int) -> int:
+        """+1 if the player to move wins with perfect play, -1 if they lose. A finished game is -1
+        (the previous mover has won). black, white: int bitmasks over the A cells."""
+        black_to_move = self.check(black, white)
+        black, white = int(black), int(white)
+        if self.connected(white if black_to_move else black, not black_to_move):
+            return -1
+        return 1 if self._mover_wins(black, white, black_to_move) else -1
+
+    def winning_moves(self, position) -> set[int]:
+        """Actions (cells ``row * size + col``) after which the mover still wins; empty if the
+        position is lost or finished. ``position``: (black bits, white bits), a board ([A] ints:
+        0 empty, 1 black, 2 white) or one unbatched `HexState`."""
+        black, white = self.position(position)
+        black_to_move = self.check(black, white)
+        if self.connected(white if black_to_move else black, not black_to_move):
+            return set()
+        empty = self.full ^ (black | white)
+        moves = set()
+        for cell in range(self.num_cells):
+            bit = 1 << cell
+            if not bit & empty:
+                continue
+            child_black, child_white = (
+                (black | bit, white) if black_to_move else (black, white | bit)
+            )
+            if self.value(child_black, child_white) == -1:
+                moves.add(cell)
+        return moves
+
+    def position(self, position) -> Position:
+        """(black bits, white bits) of a (black, white) pair, a board [A] or an unbatched HexState."""
+        if isinstance(position, tuple) and len(position) == 2:
+            black, white = position
+            self.check(black, white)
+            return int(black), int(white)
+        board = getattr(position, "board", position)
+        black, white = board_to_bits(board, self.size)
+        self.check(black, white)
+        return black, white
+
+    def table_size(self) -> int:
+        """Number of positions stored in the transposition table."""
+        return len(self._table)
+
+
+def board_to_bits(board, size: int) -> Position:
+    """(black bits, white bits) of one board: [A] ints (0 empty, 1 black, 2 white)."""
+    cells = np.asarray(board)
+    if cells.ndim != 1 or cells.shape[0] != size * size:
+        raise ValueError(
+            f"solver: a board must have shape [{size * size}] for a {size}x{size} board, "
+            f"got {list(cells.shape)}"
+        )
+    if not np.isin(cells, (EMPTY, BLACK, WHITE)).all():
+        raise ValueError("solver: board values must be 0 (empty), 1 (black) or 2 (white)")
+    weights = [1 << cell for cell in range(size * size)]
+    black = sum(w for w, v in zip(weights, cells.tolist(), strict=True) if v == BLACK)
+    white = sum(w for w, v in zip(weights, cells.tolist(), strict=True) if v == WHITE)
+    return black, white
+
+
+def bits_to_board(black: int, white: int, size: int) -> np.ndarray:
+    """The board [A] int8 (0 empty, 1 black, 2 white) of two bitmasks."""
+    cells = np.arange(size * size)
+    black_cells = np.array([(int(black) >> c) & 1 for c in cells]) == 1
+    white_cells = np.array([(int(white) >> c) & 1 for c in cells]) == 1
+    if (black_cells & white_cells).any():
+        raise ValueError("solver: black and white stones overlap")
+    return np.where(black_cells, BLACK, np.where(white_cells, WHITE, EMPTY)).astype(np.int8)
+
+
+def positions_from_states(states, size: int) -> list[Position]:
+    """(black bits, white bits) of every state of a batch (``states.board`` [B, A]) or of a batched
+    board array [B, A]."""
+    boards = np.asarray(getattr(states, "board", states))
+    if boards.ndim != 2:
+        raise ValueError(
+            f"solver: expected a batch of boards [B, A], got shape {list(boards.shape)}"
+        )
+    return [board_to_bits(board, size) for board in boards]
+
+
+def _rng_from_key(key) -> np.random.Generator:
+    data = jax.random.key_data(key) if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) else key
+    return np.random.default_rng(np.asarray(data, dtype=np.uint32).ravel().tolist())
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SolverAgent:
+    """Perfect play on small boards: ``act(key, states) -> actions [B] int32``.
+
+    In a won position it picks uniformly (driven by ``key``) among the winning moves. In a lost
+    position it avoids moves that let the opponent connect at once when it can (it blocks a single
+    immediate threat) and otherwise picks uniformly among legal moves. Finished games get action 0
+    (stepping a finished game is a no-op). Same duck-typed interface as the AlphaZero agents:
+    ``name``, ``board_size``, ``simulations`` (0) and ``act``.
+    """
+
+    solver: Solver
+    name: str = "solver"
+    simulations: int = 0
+
+    @property
+    def board_size(self) -> int:
+        return self.solver.size
+
+    def choose(self, rng: np.random.Generator, position) -> int:
+        """One move for one unfinished position (see the class docstring for the rule)."""
+        solver = self.solver
+        black, white = solver.position(position)
+        black_to_move = solver.check(black, white)
+        winning = sorted(solver.winning_moves((black, white)))
+        if winning:
+            return int(rng.choice(winning))
+        empty = solver.full ^ (black | white)
+        legal = [cell for cell in range(solver.num_cells) if (empty >> cell) & 1]
+        if not legal:
+            raise ValueError("solver: no legal move in a full board")
+        their_first, their_second = solver._edges(not black_to_move)
+        theirs = white if black_to_move else black
+        threats = solver._completing_cells(theirs, empty, their_first, their_second)
+        if threats and threats & (threats - 1) == 0:
+            return threats.bit_length() - 1
+        return int(rng.choice(legal))
+
+    def act(self, key: jax.Array, states) -> jax.Array:
+        """Actions [B] int32 for a batch of `HexState` (``board`` [B, A], ``terminated`` [B])."""
+        boards = np.asarray(states.board)
+        cells = self.solver.num_cells
+        if boards.ndim != 2 or boards.shape[1] != cells:
+            raise ValueError(
+                f"solver agent: expected boards of shape [B, {cells}], got {list(boards.shape)}"
+            )
+        if np.asarray(states.legal_action_mask).shape[-1] != cells:
+            raise ValueError("solver agent: the swap rule is not supported")
+        terminated = np.asarray(states.terminated)
+        rng = _rng_from_key(key)
+        actions = np.zeros(boards.shape[0], np.int32)
+        for index, board in enumerate(boards):
+            if not terminated[index]:
+                actions[index] = self.choose(rng, board_to_bits(board, self.solver.size))
+        return jnp.asarray(actions)
+
+
+def perfect_play_rate(solver: Solver, positions: Sequence, actions: Sequence[int]) -> float:
+    """Share of moves that keep a won position won, over the positions won for the mover.
+
+    positions: P positions, each (black bits, white bits), a board [A] or a HexState; or an array of
+    boards [P, A]. actions: [P] ints, the move played in each. Positions lost for the mover, or
+    finished, are not counted. Returns a float in [0, 1], or NaN when no position was won.
+    """
+    if isinstance(positions, np.ndarray | jax.Array) and np.ndim(positions) == 2:
+        positions = list(np.asarray(positions))
+    positions = list(positions)
+    moves = [int(a) for a in np.asarray(actions).reshape(-1)]
+    if len(positions) != len(moves):
+        raise ValueError(f"perfect_play_rate: {len(positions)} positions but {len(moves)} actions")
+    counted = kept = 0
+    for position, move in zip(positions, moves, strict=True):
+        winning = solver.winning_moves(position)
+        if winning:
+            counted += 1
+            kept += move in winning
+    return kept / counted if counted else math.nan

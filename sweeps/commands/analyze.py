@@ -1,0 +1,80 @@
+"""`boardscale analyze`: fit the compute frontier and the exchange rate, write figures and a report.
+
+    boardscale analyze SWEEP_DIR [--out DIR]        agents and Elo from the sweep's results store
+    boardscale analyze --agents FILE.csv [--out DIR]  an agent table from CSV
+
+The default output folder is SWEEP_DIR/analysis, or `analysis` beside FILE.csv.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "fit the compute frontier and train/test exchange rate; write figures and a report"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "sweep_dir", nargs="?", type=Path, metavar="SWEEP_DIR",
+        help="sweep folder whose results store holds the agents and matches",
+    )  # fmt: skip
+    parser.add_argument(
+        "--agents", type=Path, metavar="FILE.csv",
+        help="agent table as CSV: board_size,train_flops,test_flops,elo "
+        "(optional elo_se,run,simulations) instead of a sweep",
+    )  # fmt: skip
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR",
+        help="output folder (default SWEEP_DIR/analysis, or 'analysis' beside FILE.csv)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--bootstrap", type=int, default=200, metavar="N",
+        help="bootstrap resamples for the 95%% intervals (default 200; 0 for none)",
+    )  # fmt: skip
+    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    parser.add_argument(
+        "--simulations", type=int, default=None, metavar="N",
+        help="simulation count of the agents drawn as the frontier (default: the count evaluated "
+        "at the most snapshots, ties towards 63)",
+    )  # fmt: skip
+    parser.add_argument("--no-figures", action="store_true", help="write only the report")
+
+
+def run(args: argparse.Namespace) -> int:
+    from analysis.report import analyze_agents, read_agents_csv
+
+    if (args.sweep_dir is None) == (args.agents is None):
+        raise ValueError("give either SWEEP_DIR or --agents FILE.csv (exactly one)")
+    if args.bootstrap < 0:
+        raise ValueError(f"--bootstrap must be >= 0, got {args.bootstrap}")
+    if args.agents is not None:
+        table = read_agents_csv(args.agents)
+        out = args.out if args.out is not None else args.agents.parent / "analysis"
+        source = str(args.agents)
+    else:
+        if not args.sweep_dir.is_dir():
+            raise ValueError(f"sweep folder {args.sweep_dir} does not exist")
+        from analysis.elo import sweep_agent_table
+
+        table = sweep_agent_table(args.sweep_dir)
+        out = args.out if args.out is not None else args.sweep_dir / "analysis"
+        source = str(args.sweep_dir)
+    report = analyze_agents(
+        table,
+        out,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        simulations=args.simulations,
+        figures=not args.no_figures,
+    )
+    print(f"analysed {report['inputs']['trained_agents']} trained agents from {source}")
+    for row in report["comparison"]:
+        ours = row["ours"]
+        value = "not estimable" if ours["value"] is None else f"{ours['value']:.3g}"
+        print(f"  {row['quantity']}: {value} (Jones: {row['jones']:g})")
+    if report["figures"]:
+        print(f"figures: {out / 'figures'} ({len(report['figures'])} files, PNG and SVG)")
+    print(f"report: {out / 'report.md'}")
+    print(f"data: {out / 'report.json'}")
+    return 0

@@ -1,0 +1,167 @@
+"""The analysis report and `boardscale analyze`: required keys, strict JSON, degenerate input,
+CSV errors by line, and the command end to end."""
+
+import json
+import math
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analysis import reference
+from analysis.report import analyze_agents, read_agents_csv
+from analysis.tables import write_csv
+from sweeps.cli import main
+
+ESTIMATE_KEYS = {"value", "ci95"}
+
+
+def _check_estimate(entry):
+    assert ESTIMATE_KEYS <= set(entry), entry
+    if entry["value"] is None or entry["ci95"] is None:
+        assert entry["reason"], entry
+    if entry["value"] is not None:
+        assert math.isfinite(entry["value"])
+    if entry["ci95"] is not None:
+        low, high = entry["ci95"]
+        assert math.isfinite(low) and math.isfinite(high) and low <= high
+
+
+def _check_report(report, boards):
+    text = json.dumps(report, allow_nan=False)
+    assert "NaN" not in text and "Infinity" not in text
+    frontier, exchange = report["frontier"], report["exchange_rate"]
+    _check_estimate(frontier["slope_elo_per_decade"])
+    _check_estimate(frontier["perfect_play_growth_per_size"])
+    assert set(frontier["perfect_play_compute"]) == {str(size) for size in boards}
+    for entry in frontier["perfect_play_compute"].values():
+        _check_estimate(entry)
+    _check_estimate(exchange["test_per_10x_train"])
+    _check_estimate(exchange["slope"])
+    jones = report["reference"]
+    assert jones["frontier"]["slope_elo_per_decade"] == 506
+    assert jones["frontier"]["perfect_play_growth_per_size"] == 7.1
+    assert jones["frontier"]["perfect_play_compute"]["9"] == 3.5e16
+    assert jones["exchange_rate"]["test_per_10x_train"] == 15
+    assert jones["exchange_rate"]["slope"] == -1.18
+
+
+def test_report_has_required_keys_and_matches_the_model(tmp_path):
+    table = reference.synthetic_agents((5, 7), seed=3, noise_elo=15.0)
+    report = analyze_agents(table, tmp_path, bootstrap=20, figures=False)
+    _check_report(report, (5, 7))
+    on_disk = json.loads((tmp_path / "report.json").read_text())
+    assert on_disk == report
+    assert report["frontier"]["slope_elo_per_decade"]["value"] == pytest.approx(506, rel=0.1)
+    assert report["exchange_rate"]["test_per_10x_train"]["value"] == pytest.approx(15, rel=0.3)
+    markdown = (tmp_path / "report.md").read_text()
+    assert "Jones (2021)" in markdown and "nan" not in markdown.lower()
+    assert not list(tmp_path.glob(".report*"))  # no temporary files left behind
+
+
+def test_degenerate_input_gives_reasons_and_figures(tmp_path):
+    # One board, one snapshot, an unrated agent: nothing to fit, but a complete report.
+    table = reference.synthetic_agents((4,), seed=1, runs_per_board=1, snapshots_per_run=1)
+    table["elo"][2] = np.nan
+    report = analyze_agents(table, tmp_path, bootstrap=5)
+    _check_report(report, (4,))
+    assert report["frontier"]["perfect_play_growth_per_size"]["value"] is None
+    assert report["exchange_rate"]["test_per_10x_train"]["value"] is None
+    assert any("dropped 1" in note for note in report["notes"])
+    assert any("figure exchange not drawn" in note for note in report["notes"])
+    for name in ("frontier-4", "test-time", "comparison"):
+        for extension in ("png", "svg"):
+            assert (tmp_path / "figures" / f"{name}.{extension}").stat().st_size > 0
+    markdown = (tmp_path / "report.md").read_text()
+    assert "not estimable" in markdown and "nan" not in markdown.lower()
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_read_agents_csv_reports_bad_rows_by_line(tmp_path):
+    header = "board_size,train_flops,test_flops,elo,simulations\n"
+    good = _write(tmp_path / "good.csv", header + "3,1e10,6400,-100,63\n\n3,0,0,-300,0\n")
+    table = read_agents_csv(good)
+    assert table["board_size"].tolist() == [3, 3]
+    assert table["simulations"].dtype == np.int64
+    bad_value = _write(tmp_path / "a.csv", header + "3,1e10,6400,-100,63\n3,1e11,6400,strong,63\n")
+    with pytest.raises(ValueError, match="a.csv line 3: column 'elo'"):
+        read_agents_csv(bad_value)
+    negative = _write(tmp_path / "b.csv", header + "3,1e10,6400,-100,63\n\n3,-1e11,6400,0,63\n")
+    with pytest.raises(ValueError, match="b.csv line 4: column 'train_flops' must be"):
+        read_agents_csv(negative)
+    short = _write(tmp_path / "c.csv", header + "3,1e10,6400\n")
+    with pytest.raises(ValueError, match="c.csv line 2: expected 5 fields"):
+        read_agents_csv(short)
+    missing = _write(tmp_path / "d.csv", "board_size,train_flops,elo\n3,1e10,0\n")
+    with pytest.raises(ValueError, match="test_flops"):
+        read_agents_csv(missing)
+
+
+def test_cli_agents_end_to_end(tmp_path, capsys):
+    table = reference.synthetic_agents((3, 4), seed=2, noise_elo=15.0, runs_per_board=2)
+    del table["kind"]
+    csv_path = tmp_path / "agents.csv"
+    write_csv(csv_path, table)
+    out = tmp_path / "out"
+    assert main(["analyze", "--agents", str(csv_path), "--out", str(out), "--bootstrap", "10"]) == 0
+    printed = capsys.readouterr().out
+    assert str(out / "report.md") in printed and str(out / "figures") in printed
+    report = json.loads((out / "report.json").read_text())
+    _check_report(report, (3, 4))
+    names = {"frontier-3", "frontier-4", "frontiers", "test-time", "exchange", "comparison"}
+    for name in names:
+        for extension in ("png", "svg"):
+            path = out / "figures" / f"{name}.{extension}"
+            assert path.stat().st_size > 1000, path
+            assert f"figures/{name}.{extension}" in report["figures"]
+    assert (out / "figures" / "frontiers.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in (out / "figures" / "frontiers.svg").read_bytes()[:1000]
+
+
+def test_cli_sweep_path_uses_the_store_table(tmp_path, monkeypatch, capsys):
+    table = reference.synthetic_agents((3,), seed=4, runs_per_board=1, snapshots_per_run=8)
+    table["elo_vs_best"] = table["elo"] - table["elo"].max()
+    seen = []
+
+    def sweep_agent_table(sweep_dir):
+        seen.append(Path(sweep_dir))
+        return table
+
+    fake = types.ModuleType("analysis.elo")
+    fake.sweep_agent_table = sweep_agent_table
+    monkeypatch.setitem(sys.modules, "analysis.elo", fake)
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    assert main(["analyze", str(sweep), "--bootstrap", "0", "--no-figures"]) == 0
+    assert seen == [sweep]
+    report = json.loads((sweep / "analysis" / "report.json").read_text())
+    _check_report(report, (3,))
+    assert "report.md" in capsys.readouterr().out
+
+
+def test_cli_rejects_bad_arguments(tmp_path, capsys):
+    assert main(["analyze"]) == 2
+    assert "exactly one" in capsys.readouterr().err
+    assert main(["analyze", "--agents", str(tmp_path / "absent.csv")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_analysis_imports_no_jax_or_game_code():
+    code = (
+        "import sys; import analysis.report, analysis.plots, analysis.frontier, "
+        "analysis.exchange, analysis.reference; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('jax', 'games', 'alphazero')]; "
+        "assert not bad, bad; print('ok')"
+    )
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
