@@ -128,12 +128,13 @@ def iso_elo_points(
     trained = table["train_flops"] > 0
     columns: dict[str, list] = {"board_size": [], "level": [], "train_flops": [], "test_flops": []}
     used: dict[int, np.ndarray] = {}
+    floors = _floors(agents) if levels is None else {}
     for size in np.unique(table["board_size"][trained]):
         size = int(size)
         rows = trained & (table["board_size"] == size)
         elo = table["elo_vs_best"][rows]
         if levels is None:
-            board_levels = iso_elo_levels(elo, floor=_floor(agents, size))
+            board_levels = iso_elo_levels(elo, floor=floors[size])
         else:
             board_levels = levels.get(size, np.zeros(0))
         used[size] = np.asarray(board_levels, np.float64)
@@ -235,53 +236,60 @@ class _DirectCore:
     reason: str | None = None
 
 
-def _floor(agents: Agents, size: int) -> float:
-    """The random-play floor on a board (Elo vs best): the random player's Elo if the table has
+def _floors(agents: Agents) -> dict[int, float]:
+    """The random-play floor per board (Elo vs best): the random player's Elo if the table has
     one, else the lowest trained agent's."""
-    random_level = reference_levels(agents).get(size, {}).get("random")
-    if random_level is not None:
-        return float(random_level)
     table = agents.table
-    rows = (table["board_size"] == size) & (table["train_flops"] > 0)
-    return float(table["elo_vs_best"][rows].min())
+    trained = table["train_flops"] > 0
+    levels = reference_levels(agents)
+    floors = {}
+    for size in np.unique(table["board_size"][trained]):
+        size = int(size)
+        random_level = levels.get(size, {}).get("random")
+        if random_level is None:
+            rows = trained & (table["board_size"] == size)
+            random_level = table["elo_vs_best"][rows].min()
+        floors[size] = float(random_level)
+    return floors
 
 
 def _direct_selection(agents: Agents) -> tuple[np.ndarray, dict[int, tuple[float, float]]]:
+    """Agents [N] inside their board's Elo window (and below their run's best by m), and the
+    windows per board."""
     table = agents.table
+    elo = table["elo_vs_best"]
     trained = table["train_flops"] > 0
-    keep = np.zeros(trained.size, bool)
+    low = np.full(elo.size, np.inf)
+    high = np.full(elo.size, -np.inf)
     windows = {}
-    for size in np.unique(table["board_size"][trained]):
-        size = int(size)
-        on_board = trained & (table["board_size"] == size)
-        floor = _floor(agents, size)
+    for size, floor in _floors(agents).items():
         if not floor < 0:
             continue
-        low, high = elo_window(floor)
-        margin = -high
-        windows[size] = (low, high)
-        keep |= on_board & (table["elo_vs_best"] > low) & (table["elo_vs_best"] < high)
-        if "run" in table:
-            # A small network levels off below perfect play; its flat top says nothing about the
-            # trade either, so each run's agents must also be below that run's best by m.
-            for run in np.unique(table["run"][on_board]):
-                in_run = on_board & (table["run"] == run)
-                keep &= ~in_run | (
-                    table["elo_vs_best"] < table["elo_vs_best"][in_run].max() - margin
-                )
+        windows[size] = elo_window(floor)
+        on_board = table["board_size"] == size
+        low[on_board], high[on_board] = windows[size]
+    keep = trained & (elo > low) & (elo < high)
+    if "run" in table and keep.any():
+        # A small network levels off below perfect play; its flat top says nothing about the
+        # trade either, so each run's agents must also be below that run's best by m.
+        _, board_code = np.unique(table["board_size"], return_inverse=True)
+        _, run_code = np.unique(table["run"].astype(str), return_inverse=True)
+        group = board_code * (run_code.max() + 1) + run_code
+        run_best = np.full(group.max() + 1, -np.inf)
+        np.maximum.at(run_best, group[trained], elo[trained])
+        keep &= elo < run_best[group] + high
     return keep, windows
 
 
-def _direct_fit(agents: Agents, boards: list[int]) -> _DirectCore:
+def _direct_fit(agents: Agents, boards: list[int], selection: np.ndarray) -> _DirectCore:
     table = agents.table
-    keep, _ = _direct_selection(agents)
-    keep &= np.isin(table["board_size"], boards)
+    keep = selection & np.isin(table["board_size"], boards)
     count = int(keep.sum())
     if count < 4:
         return _DirectCore(
             agents=count,
-            reason=f"{count} agents below the ceiling and above the "
-            "floor; the regression needs at least 4",
+            reason=f"{count} agent(s) between the random-play floor and the best agent; the "
+            "regression needs at least 4",
         )
     train = np.log10(table["train_flops"][keep])
     test = np.log10(table["test_flops"][keep])
@@ -415,6 +423,7 @@ def _flatten(agents: Agents, levels: dict[int, np.ndarray], bin_decades: float, 
     """All bootstrapped numbers of one (re)sample, keyed by name; absent = not estimable."""
     values: dict[str, float] = {}
     points, _ = iso_elo_points(agents, levels, bin_decades=bin_decades)
+    selection, _ = _direct_selection(agents)
     for key, subset in [(str(size), [size]) for size in boards] + [("pooled", list(boards))]:
         rows = np.isin(points["board_size"], subset)
         core = _iso_fit(select_rows(points, rows))
@@ -422,7 +431,7 @@ def _flatten(agents: Agents, levels: dict[int, np.ndarray], bin_decades: float, 
             values[f"iso/{key}/slope"] = core.slope
         if core.elo_coefficient is not None:
             values[f"iso/{key}/elo"] = core.elo_coefficient
-        direct = _direct_fit(agents, subset)
+        direct = _direct_fit(agents, subset, selection)
         if direct.alpha is not None:
             values[f"direct/{key}/alpha"] = direct.alpha
             values[f"direct/{key}/beta"] = direct.beta
@@ -497,6 +506,11 @@ def fit_exchange(
         board_points = select_rows(points, rows)
         core = _iso_fit(board_points)
         reason = core.reason
+        if not any(np.size(used.get(size, ())) for size in subset):
+            reason = (
+                "no iso-Elo level fits between the random-play floor and the best agent (the "
+                "agents span too little Elo)"
+            )
         if reason is None and core.slope is not None and core.slope >= 0:
             notes.append(
                 f"iso-Elo fit ({key}): more training does not reduce the test compute needed "
@@ -514,9 +528,10 @@ def fit_exchange(
             reason=reason,
         )
 
+    selection, windows = _direct_selection(agents)
+
     def direct(key: str, subset: list[int]) -> DirectFit:
-        core = _direct_fit(agents, subset)
-        _, windows = _direct_selection(agents)
+        core = _direct_fit(agents, subset, selection)
         reason = core.reason
         slope_reason = reason
         if reason is None and core.beta is not None and core.beta <= 0:

@@ -703,6 +703,11 @@ def _core(agents: Agents, margin: float, warm: _Core | None = None) -> _Core:
     else:
         reason = core.joint_reason or core.joint_unidentified.get("m_b", "no joint fit")
         core.growth_fit_reason = reason
+        if len(boards) < 2:
+            core.growth_fit_reason = (
+                f"growth per board-size step needs at least two board sizes; only {boards[0]} "
+                "has frontier points"
+            )
         for size in boards:
             core.fit_log10[size] = None
             core.fit_reason[size] = reason

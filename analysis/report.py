@@ -271,18 +271,16 @@ def render_markdown(report: Mapping) -> str:
     exchange = report["exchange_rate"]
     jones = report["reference"]
     inputs = report["inputs"]
+    boards = ", ".join(str(size) for size in inputs["boards"])
+    zero_point = "the best agent on each board"
+    if inputs["frontier_simulations"] is not None:
+        zero_point += f" searching with {inputs['frontier_simulations']} simulations"
     lines = [
         "# boardscale analysis",
         "",
-        f"{inputs['trained_agents']} trained agents and {inputs['reference_players']} reference "
-        f"players on board size(s) {', '.join(str(s) for s in inputs['boards'])}. Elo is relative "
-        "to the best agent on each board"
-        + (
-            f" searching with {inputs['frontier_simulations']} simulations"
-            if inputs["frontier_simulations"] is not None
-            else ""
-        )
-        + f"; intervals are 95% bootstrap intervals over agents "
+        f"{inputs['trained_agents']} trained agent(s) and {inputs['reference_players']} "
+        f"reference player(s) on board size(s) {boards}. Elo is relative to {zero_point}; "
+        "intervals are 95% bootstrap intervals over agents "
         f"({frontier['bootstrap_resamples']} resamples).",
         "",
         "## This sweep beside Jones (2021)",

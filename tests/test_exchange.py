@@ -14,7 +14,7 @@ from analysis import exchange, reference
 from analysis.frontier import prepare_agents
 
 TRUE_SLOPE = reference.EXCHANGE_SLOPE
-TRUE_RATE = 10 ** -TRUE_SLOPE
+TRUE_RATE = 10**-TRUE_SLOPE
 
 
 def _inside(estimate, value) -> bool:
@@ -43,7 +43,7 @@ def _agents(rows):
     )
 
 
-# -- hand-checkable ---------------------------------------------------------------------------------
+# -- hand-checkable ------------------------------------------------------------------------------
 
 
 def test_iso_elo_points_take_running_minimum_and_stop_at_the_floor():
@@ -87,9 +87,7 @@ def test_exact_exchange_is_recovered_without_noise():
 def test_pooled_iso_elo_fit_recovers_the_exchange(synthetic_fit):
     assert _inside(synthetic_fit.slope, TRUE_SLOPE)
     assert _inside(synthetic_fit.test_per_10x_train, TRUE_RATE)
-    assert synthetic_fit.test_per_10x_train.value == pytest.approx(
-        10 ** -synthetic_fit.slope.value
-    )
+    assert synthetic_fit.test_per_10x_train.value == pytest.approx(10**-synthetic_fit.slope.value)
     for size in (7, 8, 9):
         assert _inside(synthetic_fit.iso_elo[size].slope, TRUE_SLOPE)
     # log10 test falls by 1 / (Elo per test decade) per Elo level: m_flops / -a Elo per decade.

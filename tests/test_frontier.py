@@ -57,7 +57,7 @@ def _table(rows):
     return table
 
 
-# -- hand-checkable ---------------------------------------------------------------------------------
+# -- hand-checkable ------------------------------------------------------------------------------
 
 
 def test_elo_is_relative_to_the_best_agent_on_each_board():

@@ -1,0 +1,327 @@
+"""Sweep specs: a grid of training runs plus the tournament that rates them, from TOML.
+
+A spec names board sizes, per board the network grid and compute budget, the seeds, settings for
+every run (any `TrainConfig` key; a list value makes that setting a grid axis, e.g. the training
+simulation count), the test-time simulation counts and the tournament settings:
+
+    name = "teaching"
+    seeds = [0]
+    test_simulations = [0, 1, 2, 4, 8, 16]
+
+    [train]                          # TrainConfig keys for every run; lists are grid axes
+    search.num_simulations = [4, 16]
+    selfplay.num_envs = 64
+
+    [[boards]]
+    size = 3
+    widths = [2, 8]
+    depths = [1, 2]
+    budget = 3e9                     # Jones FLOPs of the last snapshot; 0 = Jones's bound
+    first_snapshot = 1e7             # 0 = Jones's bound for the board
+
+    [tournament]
+    games_per_pairing = 32
+    target_se = 40.0
+    budget_games = 20000
+    mcts_simulations = [16, 64]      # OpenSpiel MCTS reference players
+    solver = true                    # the exact solver joins on boards it can solve
+
+Unknown keys and impossible values are one-line `ConfigError`s naming the key; every run's
+`TrainConfig` is built and validated when the spec is loaded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+from alphazero.config import ConfigError, from_dict, read_toml, require, set_dotted
+from alphazero.settings import TrainConfig
+
+PRESETS = ("teaching", "small", "jones")
+SPEC_FILE = "sweep.json"
+RUNS_DIR = "runs"
+
+
+@dataclasses.dataclass(frozen=True)
+class BoardSpec:
+    """The runs on one board size: ``widths`` x ``depths`` of ``family``, up to ``budget``."""
+
+    size: int
+    widths: tuple[int, ...] = (8,)
+    depths: tuple[int, ...] = (2,)
+    family: str = "mlp"
+    budget: float = 0.0
+    first_snapshot: float = 0.0
+
+    def __post_init__(self):
+        require(2 <= self.size <= 26, f"boards.size must be between 2 and 26, got {self.size}")
+        require(len(self.widths) > 0 and min(self.widths) >= 1, "boards.widths must be >= 1")
+        require(len(self.depths) > 0 and min(self.depths) >= 0, "boards.depths must be >= 0")
+        require(self.family in ("mlp", "resnet"), "boards.family must be one of mlp, resnet")
+        require(self.budget >= 0, "boards.budget must be 0 or more")
+        require(self.first_snapshot >= 0, "boards.first_snapshot must be 0 or more")
+
+
+@dataclasses.dataclass(frozen=True)
+class TournamentSpec:
+    """How agents are rated: games per pairing per batch, when to stop, which references join."""
+
+    games_per_pairing: int = 32
+    pairs_per_batch: int = 32
+    target_se: float = 40.0
+    budget_games: int = 50_000
+    mcts_simulations: tuple[int, ...] = ()
+    solver: bool = True
+    greedy: bool = False
+
+    def __post_init__(self):
+        require(
+            self.games_per_pairing >= 2 and self.games_per_pairing % 2 == 0,
+            "tournament.games_per_pairing must be an even number of at least 2",
+        )
+        require(self.pairs_per_batch >= 1, "tournament.pairs_per_batch must be at least 1")
+        require(self.target_se > 0, "tournament.target_se must be positive")
+        require(self.budget_games >= 0, "tournament.budget_games must be 0 or more")
+        require(
+            all(s >= 1 for s in self.mcts_simulations),
+            "tournament.mcts_simulations must be at least 1",
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class RunPlan:
+    """One training run of a sweep."""
+
+    name: str
+    config: TrainConfig
+
+    @property
+    def board_size(self) -> int:
+        return self.config.board_size
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepSpec:
+    name: str
+    boards: tuple[BoardSpec, ...]
+    seeds: tuple[int, ...] = (0,)
+    test_simulations: tuple[int, ...] = (0, 1, 2, 4, 8, 16)
+    train: dict = dataclasses.field(default_factory=dict)
+    tournament: TournamentSpec = TournamentSpec()
+    description: str = ""
+
+    def runs(self) -> list[RunPlan]:
+        """Every run of the grid: boards x networks x seeds x axes of ``train``."""
+        axes = _grid_axes(self.train)
+        plans = []
+        for board in self.boards:
+            for width, depth, seed in itertools.product(board.widths, board.depths, self.seeds):
+                for values in itertools.product(*(axis_values for _, axis_values in axes)):
+                    data = json.loads(json.dumps(self.train))  # a deep copy
+                    suffix = ""
+                    for (key, axis_values), value in zip(axes, values, strict=True):
+                        set_dotted(data, key, value)
+                        if len(axis_values) > 1:
+                            suffix += f"-{key.rsplit('.', 1)[-1]}{value}"
+                    set_dotted(data, "board_size", board.size)
+                    set_dotted(data, "seed", seed)
+                    set_dotted(data, "budget", board.budget)
+                    set_dotted(data, "network.family", board.family)
+                    if board.family == "mlp":
+                        set_dotted(data, "network.width", width)
+                        set_dotted(data, "network.depth", depth)
+                    else:
+                        set_dotted(data, "network.channels", width)
+                        set_dotted(data, "network.blocks", depth)
+                    if board.first_snapshot:
+                        set_dotted(data, "snapshots.first", board.first_snapshot)
+                    config = from_dict(TrainConfig, data)
+                    name = f"hex{board.size}-{board.family}-{width}x{depth}{suffix}-s{seed}"
+                    plans.append(RunPlan(name, config))
+        return plans
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["boards"] = [dataclasses.asdict(board) for board in self.boards]
+        return json.loads(json.dumps(data))
+
+
+def _grid_axes(tree: dict, prefix: str = "") -> list[tuple[str, list]]:
+    axes = []
+    for key, value in sorted(tree.items()):
+        if isinstance(value, dict):
+            axes += _grid_axes(value, f"{prefix}{key}.")
+        elif isinstance(value, list):
+            if not value:
+                raise ConfigError(f"train.{prefix}{key}: a grid axis needs at least one value")
+            axes.append((f"{prefix}{key}", value))
+    return axes
+
+
+_TOP_KEYS = {"name", "description", "seeds", "test_simulations", "train", "boards", "tournament"}
+
+
+def _tuple(value, key: str, kind=int) -> tuple:
+    values = value if isinstance(value, list) else [value]
+    try:
+        return tuple(kind(v) for v in values)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key} must be a list of {kind.__name__}s, got {value!r}") from None
+
+
+def spec_from_dict(data: dict[str, Any]) -> SweepSpec:
+    """Build and validate a spec (every run's config included)."""
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"unknown sweep key {unknown[0]!r}; allowed: {', '.join(sorted(_TOP_KEYS))}"
+        )
+    boards = []
+    for position, board in enumerate(data.get("boards", [])):
+        if not isinstance(board, dict):
+            raise ConfigError(f"boards[{position}] must be a table")
+        fields = {f.name for f in dataclasses.fields(BoardSpec)}
+        extra = sorted(set(board) - fields)
+        if extra:
+            raise ConfigError(
+                f"unknown key boards[{position}].{extra[0]}; allowed: {', '.join(sorted(fields))}"
+            )
+        board = dict(board)
+        for key in ("widths", "depths"):
+            if key in board:
+                board[key] = _tuple(board[key], f"boards[{position}].{key}")
+        if "size" not in board:
+            raise ConfigError(f"boards[{position}] needs a size")
+        boards.append(BoardSpec(**board))
+    require(boards, "a sweep needs at least one [[boards]] entry")
+    sizes = [board.size for board in boards]
+    require(len(set(sizes)) == len(sizes), f"boards repeat a size: {sizes}")
+    tournament = dict(data.get("tournament", {}))
+    fields = {f.name for f in dataclasses.fields(TournamentSpec)}
+    extra = sorted(set(tournament) - fields)
+    if extra:
+        raise ConfigError(
+            f"unknown key tournament.{extra[0]}; allowed: {', '.join(sorted(fields))}"
+        )
+    if "mcts_simulations" in tournament:
+        tournament["mcts_simulations"] = _tuple(
+            tournament["mcts_simulations"], "tournament.mcts_simulations"
+        )
+    train = data.get("train", {})
+    if not isinstance(train, dict):
+        raise ConfigError("train must be a table of TrainConfig settings")
+    for key in ("board_size", "seed", "budget"):
+        if key in train:
+            raise ConfigError(f"train.{key} is set per board or by seeds, not under [train]")
+    seeds = _tuple(data.get("seeds", [0]), "seeds")
+    test_simulations = _tuple(data.get("test_simulations", [0, 1, 2, 4, 8, 16]), "test_simulations")
+    require(seeds, "seeds must not be empty")
+    require(
+        test_simulations and min(test_simulations) >= 0,
+        "test_simulations must be a non-empty list of counts >= 0",
+    )
+    spec = SweepSpec(
+        name=str(data.get("name", "sweep")),
+        description=str(data.get("description", "")),
+        boards=tuple(boards),
+        seeds=seeds,
+        test_simulations=tuple(sorted(set(test_simulations))),
+        train=train,
+        tournament=TournamentSpec(**tournament),
+    )
+    try:
+        runs = spec.runs()  # validates every run's config
+    except ConfigError as error:
+        raise ConfigError(f"train: {error}") from None
+    names = [run.name for run in runs]
+    require(len(set(names)) == len(names), "two runs of the grid share a name")
+    return spec
+
+
+def preset_path(name: str) -> Path:
+    return Path(__file__).resolve().parent / "presets" / f"{name}.toml"
+
+
+def load_spec(spec_or_preset: str) -> SweepSpec:
+    """A spec from a TOML file path or a preset name."""
+    if spec_or_preset in PRESETS:
+        return spec_from_dict(read_toml(preset_path(spec_or_preset)))
+    path = Path(spec_or_preset)
+    if not path.exists():
+        raise ConfigError(
+            f"{spec_or_preset!r} is neither a spec file nor a preset ({', '.join(PRESETS)})"
+        )
+    return spec_from_dict(read_toml(path))
+
+
+def save_spec(spec: SweepSpec, sweep_dir: str | Path) -> None:
+    """Store the resolved spec in the sweep folder (refusing to mix two different sweeps)."""
+    from alphazero.checkpoint import atomic_write_bytes
+
+    path = Path(sweep_dir) / SPEC_FILE
+    data = spec.to_dict()
+    if path.exists():
+        stored = json.loads(path.read_text())
+        if stored != data:
+            raise ConfigError(
+                f"{sweep_dir} holds a different sweep ({stored.get('name')!r}); use another --out"
+            )
+        return
+    Path(sweep_dir).mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, (json.dumps(data, indent=2) + "\n").encode())
+
+
+def read_sweep_spec(sweep_dir: str | Path) -> SweepSpec:
+    """The spec a sweep folder was created with."""
+    path = Path(sweep_dir) / SPEC_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{sweep_dir} is not a sweep folder (no {SPEC_FILE})")
+    data = json.loads(path.read_text())
+    return spec_from_dict(data)
+
+
+def estimated_cost(spec: SweepSpec) -> dict[str, float]:
+    """Training compute of the whole grid in Jones's FLOPs, the self-play positions it takes, and
+    the number of runs and of agents (snapshots x test-time simulation counts)."""
+    from alphazero.train import schedule
+
+    flops = positions = agents = 0.0
+    runs = spec.runs()
+    for run in runs:
+        budget, targets = schedule(run.config)
+        flops += budget
+        positions += budget / (
+            (run.config.search.num_simulations + 1) * _parameter_count(run.config)
+        )
+        agents += len(targets) * len(spec.test_simulations)
+    return {"runs": len(runs), "train_flops": flops, "positions": positions, "agents": agents}
+
+
+def _parameter_count(config: TrainConfig) -> int:
+    import games
+    from alphazero.networks import mlp_parameter_count
+
+    env = games.make(config.game, size=config.board_size, swap=config.swap)
+    if config.network.family == "mlp":
+        return mlp_parameter_count(
+            config.board_size, config.network.width, config.network.depth, env.num_actions
+        )
+    from alphazero.train import Trainer
+
+    return Trainer(config).parameter_count()  # the conv net's count, from its shapes
+
+
+__all__ = [
+    "BoardSpec",
+    "RunPlan",
+    "SweepSpec",
+    "TournamentSpec",
+    "load_spec",
+    "read_sweep_spec",
+    "save_spec",
+    "spec_from_dict",
+]
