@@ -119,6 +119,11 @@ def _group_key(agent):
 
 
 @functools.cache
+def _stacked_stepper(env):
+    return jax.jit(jax.vmap(jax.vmap(env.step)))
+
+
+@functools.cache
 def _stacked_policy(kind):
     program = _policy_program(kind)
     return jax.jit(jax.vmap(program, in_axes=(0, 0, 0)))
@@ -146,11 +151,18 @@ def play_matches(pairings, games_per_pairing: int, key: jax.Array) -> list[Match
     return results
 
 
+def _next_power_of_two(n: int) -> int:
+    return 1 << max(n - 1, 0).bit_length()
+
+
 def _play_stacked(members, num_games: int, key) -> list[MatchResult]:
-    agents_a = [a for a, _ in members]
-    agents_b = [b for _, b in members]
+    # The stack is padded to a power of two (repeating the last pairing, whose extra games are
+    # thrown away), so batches of different sizes reuse a handful of compiled programs.
+    padded = members + [members[-1]] * (_next_power_of_two(len(members)) - len(members))
+    agents_a = [a for a, _ in padded]
+    agents_b = [b for _, b in padded]
     env = _env_for(agents_a[0])
-    num_pairings, half = len(members), num_games // 2
+    num_pairings, half = len(padded), num_games // 2
     params_a = jax.tree.map(lambda *xs: jnp.stack(xs), *[a.params for a in agents_a])
     params_b = jax.tree.map(lambda *xs: jnp.stack(xs), *[b.params for b in agents_b])
     policy_a = _stacked_policy(agents_a[0].kind)
@@ -158,7 +170,7 @@ def _play_stacked(members, num_games: int, key) -> list[MatchResult]:
     init_key, key = jax.random.split(key)
     flat = _initial(env, num_pairings * num_games)(init_key)
     states = jax.tree.map(lambda x: x.reshape((num_pairings, num_games) + x.shape[1:]), flat)
-    step = jax.jit(jax.vmap(jax.vmap(env.step)))
+    step = _stacked_stepper(env)
     for ply in range(env.max_game_length):
         if ply % 4 == 3 and bool(states.terminated.all()):
             break

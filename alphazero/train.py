@@ -452,8 +452,9 @@ class _ProgressBar:
         if not self.enabled:
             return
         now = time.perf_counter()
-        if self.first_spent is None:
-            self.first_spent, self.started = spent, now
+        if self.first_spent is None:  # the first iteration includes compiling: no rate yet
+            self.first_spent, self.started, self.last = spent, now, now
+            return
         if now - self.last < (0.5 if self.tty else 10.0) and spent < self.budget:
             return
         self.last = now
