@@ -142,7 +142,7 @@ def play_matches(pairings, games_per_pairing: int, key: jax.Array) -> list[Match
     results: list[MatchResult] = []
     for (kind_a, kind_b), members in groups.items():
         key, group_key = jax.random.split(key)
-        if kind_a[0] == "network" and kind_b[0] == "network" and len(members) > 1:
+        if kind_a[0] == "network" and kind_b[0] == "network":
             results += _play_stacked(members, games_per_pairing, group_key)
         else:
             for agent_a, agent_b in members:

@@ -1,0 +1,270 @@
+"""Pictures of Hex positions and games with matplotlib (a `matplotlib.figure.Figure`, no pyplot).
+
+    figure = draw_game(4, [5, 10, 0])                    # stones numbered by move
+    figure = draw_position(4, board, heat=visit_share)    # search visits over the empty cells
+    figure.savefig("game.png")
+
+The board is the usual slanted rhombus, each row shifted half a cell right of the row above (as in
+`games.render`), so the six neighbours of a cell are the six hexagons touching it. Black's edges
+(top and bottom) are drawn black, white's edges (left and right) white with a dark outline. Columns
+are lettered from a, rows numbered from 1 at the top, so ``b3`` is row 2, column 1.
+
+Letters: S = board size, A = S * S cells.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib import colormaps, patheffects
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, Polygon
+
+from games.hex import BLACK, EMPTY, MAX_SIZE, MIN_SIZE, WHITE
+from games.render import action_to_text
+
+_ROW_HEIGHT = math.sqrt(3) / 2
+_RADIUS = 1 / math.sqrt(3)  # pointy-top hexagon one unit wide
+_CELL_COLOUR = "#f2d7a0"
+_LINE_COLOUR = "#6b5b3e"
+_STONE_COLOURS = {BLACK: "#151515", WHITE: "#f7f7f7"}
+_NUMBER_COLOURS = {BLACK: "#f7f7f7", WHITE: "#151515"}
+
+
+def _check_size(size) -> int:
+    if isinstance(size, bool) or not isinstance(size, int | np.integer):
+        raise ValueError(f"draw: size must be an integer, got {size!r}")
+    if not MIN_SIZE <= size <= MAX_SIZE:
+        raise ValueError(f"draw: size must be between {MIN_SIZE} and {MAX_SIZE}, got {size}")
+    return int(size)
+
+
+def _cells_array(name: str, values, size: int, dtype) -> np.ndarray:
+    array = np.asarray(values)
+    if array.shape == (size, size):
+        array = array.reshape(-1)
+    if array.shape != (size * size,):
+        raise ValueError(
+            f"draw: {name} must have shape [{size * size}] (or [{size}, {size}]), "
+            f"got {list(array.shape)}"
+        )
+    try:
+        return array.astype(dtype)
+    except (TypeError, ValueError):
+        raise ValueError(f"draw: {name} must hold numbers") from None
+
+
+def _centre(row: int, col: int) -> tuple[float, float]:
+    return col + row / 2, -row * _ROW_HEIGHT
+
+
+def _vertex(row: int, col: int, degrees: float) -> tuple[float, float]:
+    x, y = _centre(row, col)
+    angle = math.radians(degrees)
+    return x + _RADIUS * math.cos(angle), y + _RADIUS * math.sin(angle)
+
+
+def _edge_lines(size: int) -> dict[str, list[list[tuple[float, float]]]]:
+    """Outer boundary polylines per side, following the cells' outer hexagon edges."""
+    last = size - 1
+    top = [_vertex(0, c, a) for c in range(size) for a in (150, 90)] + [_vertex(0, last, 30)]
+    bottom = [_vertex(last, c, a) for c in range(size) for a in (210, 270)]
+    bottom.append(_vertex(last, last, 330))
+    left = [_vertex(r, 0, a) for r in range(size) for a in (150, 210)] + [_vertex(last, 0, 270)]
+    right = [_vertex(0, last, 90)] + [_vertex(r, last, a) for r in range(size) for a in (30, 330)]
+    return {"top": top, "bottom": bottom, "left": left, "right": right}
+
+
+def draw_position(
+    size: int,
+    board,
+    move_numbers=None,
+    heat=None,
+    title: str | None = None,
+) -> Figure:
+    """Draw one position.
+
+    size: board size S (2..26). board: [A] (or [S, S]) ints, 0 empty, 1 black, 2 white.
+    move_numbers: optional [A] ints written on the stones (0 or less: no number).
+    heat: optional [A] floats, e.g. a search's visit share per cell; empty cells are coloured by
+    it, with a colorbar (values on occupied cells are ignored). title: optional text above.
+    Returns a new `Figure`.
+    """
+    size = _check_size(size)
+    cells = _cells_array("board", board, size, np.int64)
+    if not np.isin(cells, (EMPTY, BLACK, WHITE)).all():
+        raise ValueError("draw: board values must be 0 (empty), 1 (black) or 2 (white)")
+    numbers = None
+    if move_numbers is not None:
+        numbers = _cells_array("move_numbers", move_numbers, size, np.int64)
+    heat_values = None
+    if heat is not None:
+        heat_values = _cells_array("heat", heat, size, np.float64)
+        if not np.isfinite(heat_values).all():
+            raise ValueError("draw: heat must be finite numbers")
+
+    width = size * 1.5 + 1.5
+    height = size * _ROW_HEIGHT + 1.6
+    scale = 0.6 if size <= 11 else 0.4
+    colorbar_width = 1.4 if heat is not None else 0.0
+    figure = Figure(figsize=(width * scale + colorbar_width, height * scale + 0.4))
+    axes = figure.add_subplot()
+    axes.set_aspect("equal")
+    axes.axis("off")
+
+    colour_map = norm = None
+    empty = cells == EMPTY
+    if heat_values is not None:
+        colour_map = colormaps["YlOrRd"]
+        top_value = float(heat_values[empty].max()) if empty.any() else 1.0
+        low_value = min(0.0, float(heat_values[empty].min())) if empty.any() else 0.0
+        norm = Normalize(vmin=low_value, vmax=top_value if top_value > low_value else low_value + 1)
+    as_shares = (
+        heat_values is not None
+        and (heat_values >= 0).all()
+        and heat_values[empty].sum() <= 1.0 + 1e-3
+    )
+
+    font = max(5.0, 11.0 - 0.4 * size)
+    for side, points in _edge_lines(size).items():
+        xs, ys = zip(*points, strict=True)
+        black_side = side in ("top", "bottom")
+        line = axes.plot(
+            xs, ys, color=_STONE_COLOURS[BLACK] if black_side else _STONE_COLOURS[WHITE],
+            linewidth=7, solid_capstyle="round", zorder=1,
+        )[0]
+        if not black_side:
+            line.set_path_effects(
+                [patheffects.Stroke(linewidth=9, foreground=_LINE_COLOUR), patheffects.Normal()]
+            )
+
+    for cell in range(size * size):
+        row, col = divmod(cell, size)
+        x, y = _centre(row, col)
+        fill = _CELL_COLOUR
+        if heat_values is not None and empty[cell]:
+            fill = colour_map(norm(heat_values[cell]))
+        corners = [_vertex(row, col, a) for a in (30, 90, 150, 210, 270, 330)]
+        axes.add_patch(
+            Polygon(corners, closed=True, facecolor=fill, edgecolor=_LINE_COLOUR, linewidth=1,
+                    zorder=2)
+        )
+        stone = int(cells[cell])
+        if stone != EMPTY:
+            axes.add_patch(
+                Circle((x, y), 0.38, facecolor=_STONE_COLOURS[stone], edgecolor="#151515",
+                       linewidth=1, zorder=3)
+            )
+            if numbers is not None and numbers[cell] > 0:
+                axes.text(x, y, str(int(numbers[cell])), ha="center", va="center",
+                          fontsize=font, color=_NUMBER_COLOURS[stone], zorder=4)
+        elif as_shares and heat_values[cell] >= 0.005:
+            dark = norm(heat_values[cell]) > 0.6
+            axes.text(x, y, f"{100 * heat_values[cell]:.0f}%", ha="center", va="center",
+                      fontsize=font * 0.8, color="#f7f7f7" if dark else "#151515", zorder=4)
+
+    letter_font = font
+    for col in range(size):
+        letter = chr(ord("a") + col)
+        x, y = _centre(0, col)
+        axes.text(x, y + 0.85, letter, ha="center", va="center", fontsize=letter_font)
+        x, y = _centre(size - 1, col)
+        axes.text(x, y - 0.85, letter, ha="center", va="center", fontsize=letter_font)
+    for row in range(size):
+        x, y = _centre(row, 0)
+        axes.text(x - 0.95, y, str(row + 1), ha="center", va="center", fontsize=letter_font)
+        x, y = _centre(row, size - 1)
+        axes.text(x + 0.95, y, str(row + 1), ha="center", va="center", fontsize=letter_font)
+
+    axes.set_xlim(-1.5, size - 1 + (size - 1) / 2 + 1.5)
+    axes.set_ylim(-(size - 1) * _ROW_HEIGHT - 1.3, 1.3)
+    if title:
+        axes.set_title(title, fontsize=font + 1)
+    if heat_values is not None:
+        mappable = ScalarMappable(norm=norm, cmap=colour_map)
+        figure.colorbar(mappable, ax=axes, shrink=0.7, label="search visit share")
+    return figure
+
+
+def replay(size: int, actions: Sequence[int]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Replay a game's actions from the empty board.
+
+    actions: ints ``row * size + col``; ``size * size`` is the swap (legal only as the second move:
+    black's stone at (r, c) becomes a white stone at (c, r)). Returns (board [A] int8,
+    move numbers [A] int32 (0 on empty cells), winner: 0 black, 1 white, -1 none yet).
+    Raises ValueError on an occupied or off-board cell, a misplaced swap, or a move after the end.
+    """
+    size = _check_size(size)
+    cells = size * size
+    board = np.zeros(cells, np.int8)
+    numbers = np.zeros(cells, np.int32)
+    winner = -1
+    for index, action in enumerate(actions):
+        if isinstance(action, bool) or not isinstance(action, int | np.integer):
+            raise ValueError(f"draw: move {index + 1} must be an integer action, got {action!r}")
+        action = int(action)
+        if winner >= 0:
+            raise ValueError(f"draw: move {index + 1} comes after the game ended")
+        colour = BLACK if index % 2 == 0 else WHITE
+        if action == cells:
+            if index != 1:
+                raise ValueError(
+                    f"draw: move {index + 1}: the swap is only legal as the second move"
+                )
+            black_cell = int(np.argmax(board == BLACK))
+            row, col = divmod(black_cell, size)
+            board[black_cell], numbers[black_cell] = EMPTY, 0
+            action = col * size + row
+        elif not 0 <= action < cells:
+            raise ValueError(
+                f"draw: move {index + 1}: action {action} is off a {size}x{size} board"
+            )
+        elif board[action] != EMPTY:
+            raise ValueError(
+                f"draw: move {index + 1}: {action_to_text(action, size)} is already occupied"
+            )
+        board[action] = colour
+        numbers[action] = index + 1
+        if connected(size, board, colour):
+            winner = colour - 1
+    return board, numbers, winner
+
+
+def connected(size: int, board, colour: int) -> bool:
+    """Whether ``colour`` (1 black: top-bottom, 2 white: left-right) has joined its edges on a
+    board [A]."""
+    grid = np.asarray(board).reshape(size, size)
+    own = grid == colour
+    if colour == WHITE:
+        own = own.T  # white's left-right is black's top-bottom on the transposed board
+    reached = np.zeros_like(own)
+    frontier = [(0, c) for c in range(size) if own[0, c]]
+    for row, col in frontier:
+        reached[row, col] = True
+    while frontier:
+        row, col = frontier.pop()
+        if row == size - 1:
+            return True
+        for d_row, d_col in ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, 1), (1, -1)):
+            r, c = row + d_row, col + d_col
+            if 0 <= r < size and 0 <= c < size and own[r, c] and not reached[r, c]:
+                reached[r, c] = True
+                frontier.append((r, c))
+    return False
+
+
+def draw_game(size: int, actions: Sequence[int], numbers: bool = True, title: str | None = None):
+    """Draw the position after ``actions`` (ints, see `replay`) with stones numbered by move
+    (``numbers=False`` leaves them plain). The default title names the winner once there is one.
+    Returns a new `Figure`."""
+    board, move_numbers, winner = replay(size, actions)
+    if title is None:
+        count = len(actions)
+        title = f"Hex {size}x{size}, {count} move{'s' if count != 1 else ''}"
+        if winner >= 0:
+            title += ", black wins" if winner == 0 else ", white wins"
+    return draw_position(size, board, move_numbers if numbers else None, title=title)

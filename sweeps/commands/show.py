@@ -1,0 +1,145 @@
+"""`boardscale show`: draw a Hex game (PNG or SVG), optionally with an agent's search over it.
+
+    boardscale show --board 4 --moves "b2 c3 a1" --out game.png --numbers
+    boardscale show --moves "b2 c3" --out view.svg --agent runs/r0/snapshots/snapshot-020.ckpt
+
+With ``--agent`` the empty cells are coloured by the agent's search visit share at the final
+position (and the title gives its value estimate for the side to move). ``--agent random`` uses an
+untrained network (random weights) with the same search, which shows what search alone does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+HELP = "draw a Hex game as PNG or SVG, optionally with an agent's search visits as a heat map"
+
+FORMATS = (".png", ".svg")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--board", type=int, default=None,
+        help="board size (default: the snapshot's size, else 4)",
+    )
+    parser.add_argument(
+        "--moves", default="",
+        help='the moves from the empty board, e.g. "b2 c3 a1" (spaces or commas)',
+    )
+    parser.add_argument("--out", required=True, help="output file, .png or .svg")
+    parser.add_argument("--numbers", action="store_true", help="number the stones by move")
+    parser.add_argument(
+        "--agent", default=None, metavar="SNAPSHOT|random",
+        help="draw this agent's search visits at the final position ('random': an untrained "
+        "network)",
+    )
+    parser.add_argument(
+        "--simulations", type=int, default=64,
+        help="search simulations for --agent (default: 64)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed for --agent (default: 0)")
+    parser.add_argument("--title", default=None, help="title above the board")
+
+
+def parse_moves(text: str, size: int, swap: bool = False) -> list[int]:
+    """Actions of a move list like ``"b2 c3, a1"``."""
+    from games import text_to_action
+
+    moves = []
+    for index, word in enumerate(text.replace(",", " ").split()):
+        try:
+            moves.append(text_to_action(word, size, swap=swap))
+        except ValueError as error:
+            raise ValueError(f"--moves: move {index + 1}: {error}") from None
+    return moves
+
+
+def _agent(spec: str, board: int | None, simulations: int, seed: int):
+    from alphazero import LearnerConfig, TrainConfig, load_agent, untrained_agent
+
+    if simulations < 0:
+        raise ValueError(f"--simulations must be 0 or more, got {simulations}")
+    if spec == "random":
+        size = 4 if board is None else board
+        config = TrainConfig(
+            board_size=size, learner=LearnerConfig(buffer_steps=max(64, size * size + 2))
+        )
+        return untrained_agent(config, simulations, seed=seed)
+    agent = load_agent(spec, simulations=simulations)
+    if board is not None and board != agent.board_size:
+        raise ValueError(
+            f"--board {board} does not match the snapshot, which plays {agent.board_size}x"
+            f"{agent.board_size}"
+        )
+    return agent
+
+
+def save_figure(figure, path: str | Path) -> Path:
+    """Write ``figure`` to ``path`` (.png or .svg) atomically: a failed write leaves no file."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"--out must end in .png or .svg, got {str(path)!r}")
+    if not path.parent.exists():
+        raise ValueError(f"--out: the folder {str(path.parent)!r} does not exist")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(handle)
+    try:
+        figure.savefig(temporary, format=suffix[1:], bbox_inches="tight", dpi=150)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from games.draw import draw_position, replay
+
+    if Path(args.out).suffix.lower() not in FORMATS:
+        raise ValueError(f"--out must end in .png or .svg, got {args.out!r}")
+    agent = None
+    swap = False
+    if args.agent is not None:
+        agent = _agent(args.agent, args.board, args.simulations, args.seed)
+        size = agent.board_size
+        swap = bool(agent.kind.config.swap)
+    else:
+        size = 4 if args.board is None else args.board
+    moves = parse_moves(args.moves, size, swap)
+    board, numbers, winner = replay(size, moves)
+    count = len(moves)
+    title = args.title or f"Hex {size}x{size}, {count} move{'s' if count != 1 else ''}"
+    if winner >= 0 and args.title is None:
+        title += ", black wins" if winner == 0 else ", white wins"
+    heat = None
+    if agent is not None:
+        import jax
+
+        import games
+
+        if winner >= 0:
+            raise ValueError("--agent: the game is over, there is no move to analyse")
+        env = games.make("hex", size=size, swap=swap)
+        step = jax.jit(env.step)
+        state = env.init(jax.random.key(0))
+        for action in moves:
+            state = step(state, action)
+        batch = jax.tree.map(lambda x: x[None], state)
+        weights, root_value, raw_value = agent.analyse(jax.random.key(args.seed), batch)
+        heat = np.asarray(weights[0, : size * size], np.float64)
+        mover = "black" if int(state.current_player) == 0 else "white"
+        if args.title is None:
+            title += (
+                f"\n{agent.name}: {mover} to move, value {float(root_value[0]):+.2f} "
+                f"(network {float(raw_value[0]):+.2f})"
+            )
+    figure = draw_position(size, board, numbers if args.numbers else None, heat=heat, title=title)
+    path = save_figure(figure, args.out)
+    print(f"wrote {path}")
+    return 0
