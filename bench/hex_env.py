@@ -1,0 +1,201 @@
+"""Benchmark: batched random-play throughput of our Hex (`games.hex`) against pgx's Hex.
+
+Both games run the same program: a jitted ``lax.scan`` of ``--steps`` plies over a batch of games,
+each ply sampling a uniformly random legal move per game, stepping every game (``vmap(step)``) and
+putting a fresh board in place of every game that just ended (auto-reset). Reported per (board
+size, batch): compile seconds, steps/s (game steps, i.e. batch x plies per second, median of
+``--repeats`` timed calls after one warm-up) and our/pgx ratio (above 1: ours is faster).
+
+pgx's Hex is 11x11 only out of the box (its state defaults are 11x11); the benchmark subclasses it
+to size its initial state for other boards. pgx always has the swap rule; ours runs without it
+unless ``--swap`` (the swap is legal on one ply per game, so it barely changes the work).
+
+    python bench/hex_env.py                       # sizes 5 9 11, batches 1024 16384, 64 plies
+    python bench/hex_env.py --sizes 5 --batches 256 --steps 16
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import jax
+import jax.numpy as jnp
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
+    """A plain-text table: numbers right-aligned, strings left-aligned."""
+
+    def cell(value) -> str:
+        if isinstance(value, float):
+            if value == 0 or 1e-2 <= abs(value) < 1e6:
+                return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.0f}"
+            return f"{value:.3g}"
+        return str(value)
+
+    text = [[cell(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in text)) for i, h in enumerate(headers)]
+    numeric = [all(isinstance(row[i], int | float) for row in rows) for i in range(len(headers))]
+
+    def line(values):
+        return "  ".join(
+            v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True)
+        )
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, text)])
+
+
+def time_calls(
+    function: Callable[[], object], repeats: int, min_seconds: float = 1.0, max_calls: int = 200
+) -> tuple[float, list[float]]:
+    """(seconds of a first, warm-up call; seconds of each timed call) of ``function``, its output
+    blocked on. Timed calls go on until there are ``repeats`` of them and they took ``min_seconds``
+    in all (at most ``max_calls``), so short calls are not timed from one noisy sample."""
+    started = time.perf_counter()
+    jax.block_until_ready(function())
+    first = time.perf_counter() - started
+    seconds: list[float] = []
+    while len(seconds) < repeats or (sum(seconds) < min_seconds and len(seconds) < max_calls):
+        started = time.perf_counter()
+        jax.block_until_ready(function())
+        seconds.append(time.perf_counter() - started)
+    return first, seconds
+
+
+def _ours(size: int, swap: bool):
+    import games
+
+    env = games.make("hex", size=size, swap=swap)
+    return env.init, env.step
+
+
+def _pgx(size: int):
+    import pgx.hex
+    from pgx._src.games.hex import GameState
+
+    class SizedHex(pgx.hex.Hex):
+        """pgx's Hex with its initial state sized for ``size`` (its defaults are 11x11)."""
+
+        def _init(self, key):
+            state = super()._init(key)
+            cells = self.size * self.size
+            return state.replace(
+                legal_action_mask=jnp.ones(cells + 1, jnp.bool_).at[-1].set(False),
+                _x=GameState(board=jnp.zeros(cells, jnp.int32)),
+            )
+
+    env = SizedHex(size=size)
+    return env.init, lambda state, action: env.step(state, action)
+
+
+def make_rollout(init, step, num_games: int, num_steps: int):
+    """``rollout(key, states, fresh) -> (states, games finished)``: ``num_steps`` plies of random
+    play over ``num_games`` games, replacing ended games by ``fresh`` ones. Not jitted."""
+    batched_step = jax.vmap(step)
+
+    def rollout(key, states, fresh):
+        def ply(states, key):
+            legal = states.legal_action_mask
+            logits = jnp.where(legal, 0.0, -jnp.inf)
+            logits = jnp.where(legal.any(axis=-1, keepdims=True), logits, 0.0)
+            actions = jax.random.categorical(key, logits).astype(jnp.int32)
+            states = batched_step(states, actions)
+            done = states.terminated
+
+            def reset(new, old):
+                return jnp.where(done.reshape(done.shape + (1,) * (old.ndim - 1)), new, old)
+
+            return jax.tree.map(reset, fresh, states), done.sum()
+
+        states, finished = jax.lax.scan(ply, states, jax.random.split(key, num_steps))
+        return states, finished.sum()
+
+    def initial(key):
+        return jax.vmap(init)(jax.random.split(key, num_games))
+
+    return rollout, initial
+
+
+def measure(name: str, init, step, num_games: int, num_steps: int, repeats: int) -> dict:
+    """Compile and time one game's rollout. Returns a row of the table as a dict."""
+    rollout, initial = make_rollout(init, step, num_games, num_steps)
+    key = jax.random.key(0)
+    states = jax.jit(initial)(key)
+    started = time.perf_counter()
+    compiled = jax.jit(rollout).lower(key, states, states).compile()
+    compile_seconds = time.perf_counter() - started
+    _, seconds = time_calls(lambda: compiled(key, states, states), repeats)
+    _, finished = compiled(key, states, states)
+    median = statistics.median(seconds)
+    return {
+        "game": name,
+        "compile_seconds": compile_seconds,
+        "seconds": median,
+        "steps_per_second": num_games * num_steps / median,
+        "games_finished": int(finished),
+    }
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 9, 11])
+    parser.add_argument("--batches", type=int, nargs="+", default=[1024, 16384])
+    parser.add_argument("--steps", type=int, default=64, help="plies per timed call")
+    parser.add_argument("--repeats", type=int, default=3, help="timed calls per row")
+    parser.add_argument("--swap", action="store_true", help="our Hex with the swap rule too")
+    parser.add_argument("--no-pgx", action="store_true", help="skip the pgx baseline")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    """Run the benchmark, print its table and return the measurements as a dict."""
+    args = parse_args(argv)
+    use_pgx = not args.no_pgx
+    if use_pgx:
+        try:
+            import pgx  # noqa: F401
+        except ImportError:
+            print("pgx is not installed (pip install pgx); measuring ours only", file=sys.stderr)
+            use_pgx = False
+    rows = []
+    for size in args.sizes:
+        for batch in args.batches:
+            ours = measure("ours", *_ours(size, args.swap), batch, args.steps, args.repeats)
+            row = {"size": size, "batch": batch, "steps": args.steps, "ours": ours}
+            if use_pgx:
+                row["pgx"] = measure("pgx", *_pgx(size), batch, args.steps, args.repeats)
+                row["ratio"] = ours["steps_per_second"] / row["pgx"]["steps_per_second"]
+            rows.append(row)
+            print(
+                f"  hex {size}x{size} batch {batch}: ours {ours['steps_per_second']:,.0f} steps/s"
+                + (f", pgx {row['pgx']['steps_per_second']:,.0f}" if use_pgx else ""),
+                file=sys.stderr,
+            )
+    headers = ["size", "batch", "ours steps/s", "ours compile s"]
+    if use_pgx:
+        headers += ["pgx steps/s", "pgx compile s", "ours/pgx"]
+    table = []
+    for row in rows:
+        line = [row["size"], row["batch"], row["ours"]["steps_per_second"]]
+        line.append(row["ours"]["compile_seconds"])
+        if use_pgx:
+            line += [row["pgx"]["steps_per_second"], row["pgx"]["compile_seconds"], row["ratio"]]
+        table.append(line)
+    swap = "with" if args.swap else "without"
+    print(
+        f"Hex random play, {args.steps} plies per call, auto-reset; ours {swap} swap, "
+        f"pgx with swap ({jax.default_backend()})"
+    )
+    print(format_table(headers, table))
+    return {"swap": args.swap, "steps": args.steps, "pgx": use_pgx, "rows": rows}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""Reference players for tournaments: uniform random, OpenSpiel's MCTS, and the exact solver.
+
+    agent = make_reference("mcts", board_size=5, simulations=100)
+    actions = agent.act(key, states)   # states: HexState batched [B]; actions [B] int32
+
+Every reference has the duck-typed interface of `alphazero.agents.RandomAgent` (``board_size``,
+``name``, ``simulations`` and ``act``), so `alphazero.match.play_match` can pit them against network
+agents. They are fixed anchors on the Elo scale: their strength does not depend on anything trained.
+
+`MCTSAgent` is OpenSpiel's pure-Python MCTS (`open_spiel.python.algorithms.mcts.MCTSBot`) with
+one random rollout per leaf (``RandomRolloutEvaluator(n_rollouts=1)``), ``uct_c = 2`` and no
+solving of proven nodes: the classic rollout-MCTS ladder of Jones's paper. It plays on the host, one
+position at a time, converting each `HexState` to a pyspiel state by replaying its stones. Its
+random number generator is seeded from the ``key`` passed to ``act`` (and the agent's ``seed``), so
+a match is reproducible from its key.
+
+Letters: B = batch of states, A = size * size cells.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from games.hex import BLACK, WHITE
+
+REFERENCE_KINDS = ("random", "mcts", "solver")
+UCT_C = 2.0
+
+
+@functools.cache
+def _openspiel_game(board_size: int):
+    import pyspiel
+
+    return pyspiel.load_game("hex", {"board_size": int(board_size), "swap": False})
+
+
+def _key_words(key) -> list[int]:
+    """The raw uint32 words of a JAX key (typed or legacy ``uint32[2]``)."""
+    if jnp.issubdtype(getattr(key, "dtype", np.uint32), jax.dtypes.prng_key):
+        key = jax.random.key_data(key)
+    return np.asarray(key, dtype=np.uint32).ravel().tolist()
+
+
+def host_random_state(key, seed: int = 0) -> np.random.RandomState:
+    """A NumPy ``RandomState`` determined by a JAX ``key`` and an integer ``seed``."""
+    words = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, *_key_words(key)]).generate_state(4)
+    return np.random.RandomState(words)
+
+
+def to_openspiel(board, board_size: int):
+    """The pyspiel Hex state (no swap) of a board: ``board`` [A] ints, 0 empty / 1 black / 2 white.
+
+    Hex has no captures, so playing black's and white's stones alternately (black first) rebuilds
+    the position. A position without a winning chain never completes one on the way, because a
+    subset of its stones connects nothing either. Raises ValueError when the stone counts cannot
+    come from a game without the swap (black has as many stones as white, or one more).
+    """
+    board = np.asarray(board).reshape(-1)
+    cells = board_size * board_size
+    if board.shape[0] != cells:
+        raise ValueError(
+            f"references: expected a board of {cells} cells for size {board_size}, "
+            f"got {board.shape[0]}"
+        )
+    black = np.flatnonzero(board == BLACK).tolist()
+    white = np.flatnonzero(board == WHITE).tolist()
+    if not 0 <= len(black) - len(white) <= 1:
+        raise ValueError(
+            f"references: {len(black)} black and {len(white)} white stones cannot come from a "
+            "game without the swap rule (the swap rule is not supported)"
+        )
+    state = _openspiel_game(board_size).new_initial_state()
+    for ply in range(len(black) + len(white)):
+        state.apply_action(int(black[ply // 2] if ply % 2 == 0 else white[ply // 2]))
+    return state
+
+
+def openspiel_board(state, board_size: int) -> np.ndarray:
+    """The board [A] int8 (0 empty, 1 black, 2 white) of a pyspiel Hex state, read from its
+    observation tensor (9 planes of cell states, -4..4; positive is black, negative white)."""
+    planes = np.asarray(state.observation_tensor(0), np.float32).reshape(9, -1)
+    code = planes.argmax(axis=0) - 4
+    return np.where(code > 0, BLACK, np.where(code < 0, WHITE, 0)).astype(np.int8)
+
+
+def _check_batch(states, board_size: int, who: str) -> tuple[np.ndarray, np.ndarray]:
+    boards = np.asarray(states.board)
+    cells = board_size * board_size
+    if boards.ndim != 2 or boards.shape[1] != cells:
+        raise ValueError(
+            f"{who}: expected boards of shape [B, {cells}] for size {board_size}, "
+            f"got {list(boards.shape)}"
+        )
+    if np.asarray(states.legal_action_mask).shape[-1] != cells:
+        raise ValueError(f"{who}: the swap rule is not supported")
+    return boards, np.asarray(states.terminated)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class MCTSAgent:
+    """OpenSpiel's rollout MCTS with ``simulations`` simulations per move.
+
+    ``act(key, states) -> actions [B] int32`` for a batch of `HexState` without the swap rule;
+    finished games get action 0 (stepping a finished game is a no-op). The default name is
+    ``"mcts-<simulations>"``.
+    """
+
+    board_size: int
+    simulations: int
+    name: str | None = None
+    seed: int = 0
+
+    def __post_init__(self):
+        if isinstance(self.simulations, bool) or int(self.simulations) < 1:
+            raise ValueError(f"mcts: simulations must be at least 1, got {self.simulations!r}")
+        if not 2 <= int(self.board_size) <= 26:
+            raise ValueError(f"mcts: board_size must be between 2 and 26, got {self.board_size}")
+        object.__setattr__(self, "board_size", int(self.board_size))
+        object.__setattr__(self, "simulations", int(self.simulations))
+        if self.name is None:
+            object.__setattr__(self, "name", f"mcts-{self.simulations}")
+
+    def _bot(self, random_state: np.random.RandomState):
+        from open_spiel.python.algorithms import mcts
+
+        evaluator = mcts.RandomRolloutEvaluator(n_rollouts=1, random_state=random_state)
+        return mcts.MCTSBot(
+            _openspiel_game(self.board_size),
+            uct_c=UCT_C,
+            max_simulations=self.simulations,
+            evaluator=evaluator,
+            solve=False,
+            random_state=random_state,
+        )
+
+    def act(self, key: jax.Array, states) -> jax.Array:
+        """Actions [B] int32 for ``states`` (`HexState` batched [B])."""
+        boards, terminated = _check_batch(states, self.board_size, "mcts")
+        bot = self._bot(host_random_state(key, self.seed))
+        actions = np.zeros(boards.shape[0], np.int32)
+        for index, board in enumerate(boards):
+            if not terminated[index]:
+                actions[index] = bot.step(to_openspiel(board, self.board_size))
+        return jnp.asarray(actions)
+
+
+def make_reference(
+    kind: str, board_size: int, simulations: int = 0, *, seed: int = 0, allow_slow: bool = False
+):
+    """The reference player ``kind`` on a ``board_size`` board.
+
+    kind: ``'random'`` (`alphazero.agents.RandomAgent`; ``simulations`` is ignored), ``'mcts'``
+    (`MCTSAgent` with ``simulations`` >= 1) or ``'solver'`` (`games.solver.SolverAgent`, perfect
+    play on boards the solver handles; ``allow_slow`` lets it take 5x5).
+    """
+    if kind == "random":
+        from alphazero.agents import RandomAgent
+
+        return RandomAgent(int(board_size))
+    if kind == "mcts":
+        return MCTSAgent(board_size, simulations, seed=seed)
+    if kind == "solver":
+        try:
+            from games.solver import Solver, SolverAgent
+        except ImportError as error:
+            raise ValueError(
+                f"reference 'solver' is unavailable: games.solver could not be imported ({error})"
+            ) from None
+        try:
+            solver = Solver(int(board_size), allow_slow=allow_slow)
+        except ValueError as error:
+            raise ValueError(f"reference 'solver' cannot play size {board_size}: {error}") from None
+        return SolverAgent(solver)
+    raise ValueError(f"reference kind must be one of {', '.join(REFERENCE_KINDS)}; got {kind!r}")
