@@ -108,9 +108,7 @@ def read_csv(
             where = f"{path.name} line {reader.line_num}"
             if len(fields) != len(header):
                 raise ValueError(f"{where}: expected {len(header)} fields, got {len(fields)}")
-            for values, position, kind, name in zip(
-                columns, positions, kinds, wanted, strict=True
-            ):
+            for values, position, kind, name in zip(columns, positions, kinds, wanted, strict=True):
                 values.append(_parse(fields[position], kind, where, name))
     dtypes = {"text": object, "number": np.float64, "integer": np.int64}
     return {

@@ -134,8 +134,12 @@ def draw_position(
         xs, ys = zip(*points, strict=True)
         black_side = side in ("top", "bottom")
         line = axes.plot(
-            xs, ys, color=_STONE_COLOURS[BLACK] if black_side else _STONE_COLOURS[WHITE],
-            linewidth=7, solid_capstyle="round", zorder=1,
+            xs,
+            ys,
+            color=_STONE_COLOURS[BLACK] if black_side else _STONE_COLOURS[WHITE],
+            linewidth=7,
+            solid_capstyle="round",
+            zorder=1,
         )[0]
         if not black_side:
             line.set_path_effects(
@@ -150,22 +154,45 @@ def draw_position(
             fill = colour_map(norm(heat_values[cell]))
         corners = [_vertex(row, col, a) for a in (30, 90, 150, 210, 270, 330)]
         axes.add_patch(
-            Polygon(corners, closed=True, facecolor=fill, edgecolor=_LINE_COLOUR, linewidth=1,
-                    zorder=2)
+            Polygon(
+                corners, closed=True, facecolor=fill, edgecolor=_LINE_COLOUR, linewidth=1, zorder=2
+            )
         )
         stone = int(cells[cell])
         if stone != EMPTY:
             axes.add_patch(
-                Circle((x, y), 0.38, facecolor=_STONE_COLOURS[stone], edgecolor="#151515",
-                       linewidth=1, zorder=3)
+                Circle(
+                    (x, y),
+                    0.38,
+                    facecolor=_STONE_COLOURS[stone],
+                    edgecolor="#151515",
+                    linewidth=1,
+                    zorder=3,
+                )
             )
             if numbers is not None and numbers[cell] > 0:
-                axes.text(x, y, str(int(numbers[cell])), ha="center", va="center",
-                          fontsize=font, color=_NUMBER_COLOURS[stone], zorder=4)
+                axes.text(
+                    x,
+                    y,
+                    str(int(numbers[cell])),
+                    ha="center",
+                    va="center",
+                    fontsize=font,
+                    color=_NUMBER_COLOURS[stone],
+                    zorder=4,
+                )
         elif as_shares and heat_values[cell] >= 0.005:
             dark = norm(heat_values[cell]) > 0.6
-            axes.text(x, y, f"{100 * heat_values[cell]:.0f}%", ha="center", va="center",
-                      fontsize=font * 0.8, color="#f7f7f7" if dark else "#151515", zorder=4)
+            axes.text(
+                x,
+                y,
+                f"{100 * heat_values[cell]:.0f}%",
+                ha="center",
+                va="center",
+                fontsize=font * 0.8,
+                color="#f7f7f7" if dark else "#151515",
+                zorder=4,
+            )
 
     letter_font = font
     for col in range(size):

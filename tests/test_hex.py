@@ -76,7 +76,14 @@ def test_snaking_chain_wins():
     # White's chain goes right, back up, right again: a3 b3 b2 c1? no -- build an S on 5x5.
     size = 5
     env = games.make("hex", size=size)
-    white = ["a4", "b4", "c3", "c2", "d1", "e1"]  # a4-b4 row, b4-c3 diag, c3-c2 up, c2-d1 diag, d1-e1
+    white = [
+        "a4",
+        "b4",
+        "c3",
+        "c2",
+        "d1",
+        "e1",
+    ]  # a4-b4 row, b4-c3 diag, c3-c2 up, c2-d1 diag, d1-e1
     black = ["a1", "b1", "e5", "d5", "e4"]
     moves = []
     for b, w in zip(black, white[:-1], strict=True):

@@ -68,8 +68,19 @@ def test_show_writes_png_and_svg(tmp_path, capsys):
 
 def test_show_heat_map_from_untrained_agent(tmp_path):
     png = tmp_path / "heat.png"
-    argv = ["show", "--board", "3", "--moves", "b2 c1", "--out", str(png),
-            "--agent", "random", "--simulations", str(SIMULATIONS)]
+    argv = [
+        "show",
+        "--board",
+        "3",
+        "--moves",
+        "b2 c1",
+        "--out",
+        str(png),
+        "--agent",
+        "random",
+        "--simulations",
+        str(SIMULATIONS),
+    ]
     assert main(argv) == 0
     assert png.read_bytes().startswith(PNG_MAGIC)
 
@@ -134,8 +145,9 @@ def test_play_quit_and_end_of_input():
 def test_play_against_network_agent_shows_its_search():
     env = games.make("hex", size=3)
     output = io.StringIO()
-    result = play_session(env, untrained(3), "black", ["b2", "hint", "quit"], output,
-                          jax.random.key(0))
+    result = play_session(
+        env, untrained(3), "black", ["b2", "hint", "quit"], output, jax.random.key(0)
+    )
     text = output.getvalue()
     assert result is None
     assert "candidates:" in text and "value for untrained" in text and "hint:" in text

@@ -28,20 +28,30 @@ _COMMANDS = "type a move like b2, or: undo, hint, help, quit"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--board", type=int, default=None,
+        "--board",
+        type=int,
+        default=None,
         help="board size (default: the snapshot's size, else 4)",
     )
     parser.add_argument(
-        "--agent", default="random", metavar="SNAPSHOT|random|solver",
+        "--agent",
+        default="random",
+        metavar="SNAPSHOT|random|solver",
         help="a snapshot file, 'random' (uniform random moves) or 'solver' (perfect play, boards "
         "up to 5x5; 5x5 may think for minutes) (default: random)",
     )
     parser.add_argument(
-        "--simulations", type=int, default=64,
+        "--simulations",
+        type=int,
+        default=64,
         help="search simulations per move of a snapshot agent (default: 64)",
     )
     parser.add_argument(
-        "--color", "--colour", dest="color", choices=COLOURS, default="black",
+        "--color",
+        "--colour",
+        dest="color",
+        choices=COLOURS,
+        default="black",
         help="your colour; black moves first and joins top and bottom (default: black)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -184,8 +194,10 @@ def play_session(
     state = env.init(init_key)
     history = []  # the states before each of the human's moves, for undo
     edges = "top and bottom" if human == 0 else "left and right"
-    say(f"Hex {size}x{size} against {agent.name}. You are {COLOURS[human]} "
-        f"({'X' if human == 0 else 'O'}) and join {edges}; {COLOURS[0]} moves first.")
+    say(
+        f"Hex {size}x{size} against {agent.name}. You are {COLOURS[human]} "
+        f"({'X' if human == 0 else 'O'}) and join {edges}; {COLOURS[0]} moves first."
+    )
     say(_COMMANDS)
     redraw = True
     while True:

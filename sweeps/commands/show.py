@@ -22,22 +22,29 @@ FORMATS = (".png", ".svg")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--board", type=int, default=None,
+        "--board",
+        type=int,
+        default=None,
         help="board size (default: the snapshot's size, else 4)",
     )
     parser.add_argument(
-        "--moves", default="",
+        "--moves",
+        default="",
         help='the moves from the empty board, e.g. "b2 c3 a1" (spaces or commas)',
     )
     parser.add_argument("--out", required=True, help="output file, .png or .svg")
     parser.add_argument("--numbers", action="store_true", help="number the stones by move")
     parser.add_argument(
-        "--agent", default=None, metavar="SNAPSHOT|random",
+        "--agent",
+        default=None,
+        metavar="SNAPSHOT|random",
         help="draw this agent's search visits at the final position ('random': an untrained "
         "network)",
     )
     parser.add_argument(
-        "--simulations", type=int, default=64,
+        "--simulations",
+        type=int,
+        default=64,
         help="search simulations for --agent (default: 64)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed for --agent (default: 0)")
