@@ -111,7 +111,7 @@ def test_local_sweep_end_to_end_with_interruptions(tmp_path, capsys):
     assert "report.md" in printed
     final = _counts(out)
     assert final["runs"] == 3 and final["snapshots"] == 9
-    assert final["agents"] == 18 + 2 * 2  # random and one MCTS rung per board
+    assert final["agents"] == 18 + 2 * 3  # random, one MCTS rung and the solver per board
     report = json.loads((out / "analysis" / "report.json").read_text())
     assert "frontier" in report and "exchange_rate" in report
     assert (out / "analysis" / "figures").exists()
