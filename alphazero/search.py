@@ -26,6 +26,8 @@ import jax
 import jax.numpy as jnp
 import mctx
 
+from alphazero import native_search
+from alphazero.sampling import dirichlet_over
 from alphazero.settings import SearchConfig
 
 ILLEGAL_LOGIT = -1e9
@@ -76,9 +78,7 @@ def make_recurrent_fn(env, model: Model):
 def add_root_noise(key, logits, legal, alpha: float, fraction: float) -> jax.Array:
     """Mix Dirichlet(alpha) noise over the legal actions into the prior: the prior becomes
     (1 - fraction) * softmax(logits) + fraction * noise. logits, legal: [B, N]. Returns [B, N]."""
-    gamma = jax.random.gamma(key, alpha, logits.shape)
-    gamma = jnp.where(legal, gamma, 0.0)
-    noise = gamma / jnp.maximum(gamma.sum(axis=-1, keepdims=True), 1e-30)
+    noise = dirichlet_over(key, alpha, legal)
     prior = (1.0 - fraction) * jax.nn.softmax(logits, axis=-1) + fraction * noise
     return jnp.where(legal, jnp.log(jnp.maximum(prior, 1e-30)), ILLEGAL_LOGIT)
 
@@ -101,6 +101,37 @@ def make_search(
     alpha = config.dirichlet_alpha or 10.0 / env.num_cells
     fraction = config.dirichlet_fraction if root_noise else 0.0
 
+    def _native(params, key, logits, value, states, invalid) -> SearchOutput:
+        if config.algorithm == "gumbel":
+            result = native_search.gumbel_muzero(
+                params,
+                key,
+                logits,
+                value,
+                states,
+                invalid,
+                recurrent_fn,
+                simulations,
+                max_num_considered_actions=config.max_num_considered_actions,
+                gumbel_scale=config.gumbel_scale,
+                value_scale=config.c_scale,
+                maxvisit_init=config.c_visit,
+            )
+        else:
+            result = native_search.puct(
+                params,
+                key,
+                logits,
+                value,
+                states,
+                invalid,
+                recurrent_fn,
+                simulations,
+                pb_c_init=config.pb_c_init,
+                pb_c_base=config.pb_c_base,
+            )
+        return SearchOutput(result.action, result.action_weights, result.root_value)
+
     def search(params, key, states) -> SearchOutput:
         logits, value = evaluate(env, model, params, states)
         if fraction > 0:
@@ -110,8 +141,10 @@ def make_search(
         if simulations == 0:
             action = jax.random.categorical(key, logits).astype(jnp.int32)
             return SearchOutput(action, jax.nn.softmax(logits, axis=-1), value)
-        root = mctx.RootFnOutput(prior_logits=logits, value=value, embedding=states)
         invalid = ~(states.legal_action_mask | states.terminated[:, None])
+        if config.backend == "native":
+            return _native(params, key, logits, value, states, invalid)
+        root = mctx.RootFnOutput(prior_logits=logits, value=value, embedding=states)
         if config.algorithm == "gumbel":
             qtransform = functools.partial(
                 mctx.qtransform_completed_by_mix_value,

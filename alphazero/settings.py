@@ -9,6 +9,7 @@ from alphazero.config import choice, require
 FAMILIES = ("mlp", "resnet")
 DTYPES = ("float32", "bfloat16")
 ALGORITHMS = ("gumbel", "puct")
+BACKENDS = ("mctx", "native")  # native: alphazero.native_search, same decisions as mctx
 SCHEDULES = ("jones", "xla")
 
 
@@ -54,7 +55,7 @@ class SearchConfig:
 
     def __post_init__(self):
         choice(self.algorithm, ALGORITHMS, "search.algorithm")
-        choice(self.backend, ("mctx",), "search.backend")
+        choice(self.backend, BACKENDS, "search.backend")
         require(
             self.num_simulations >= 0,
             f"search.num_simulations must be 0 or more, got {self.num_simulations}",

@@ -1,0 +1,436 @@
+"""A batched search of our own for small boards: Gumbel MuZero and PUCT with mctx's decisions.
+
+`alphazero.search.make_search` uses it when ``search.backend = "native"``. It takes the same pieces
+as mctx (the root's masked logits, value and game states, the invalid-action mask at the root and
+the recurrent function of `alphazero.search.make_recurrent_fn`) and makes the same decisions as
+``mctx.gumbel_muzero_policy`` and ``mctx.muzero_policy`` for the same key; what differs is the tree's
+layout and bookkeeping, chosen for small boards and speed:
+
+- Every array is node-major with a fixed size: ``[N, B]`` per node (N = simulations + 1, node 0 the
+  root, node ``i + 1`` made by simulation ``i``) and ``[N, B, A]`` per node and action (children
+  index, prior logits). Writing simulation ``i``'s new node is a ``dynamic_update_slice`` of one
+  contiguous ``[B, ...]`` slab, not a scatter.
+- Only node statistics are kept (visits, running-mean value, raw value, reward and discount of the
+  edge into the node); a node's children statistics are read through its children index. mctx keeps
+  seven ``[N, B, A]`` arrays and rewrites them in the backup.
+- The descent is one ``while_loop`` over depth for the whole batch (the root step peeled off, so
+  the root rule is computed once per simulation and not at every depth), with the tree read-only.
+- The backup is one gather and one scatter over the recorded path (``[D, B]``, no loop): in this
+  game every discount is -1 or 0 and the only reward is on the edge into a finished game, so each
+  node stores the product of discounts from the root (``sign``: +1, -1 or 0) and the discounted sum
+  of rewards from the root (``gain``), and the return that reaches path node ``p`` from leaf ``l``
+  is ``sign_p * (gain_l - gain_p + sign_l * value_l)`` -- exactly mctx's ``r + d * G`` recursion
+  (every term is a sign flip of one value or one +-1 reward, so no rounding differs), and 0 below
+  a finished game.
+- The game states per node are the env's own state (a pytree, stored ``[N, B, ...]``).
+
+Invariants the layout relies on (as in mctx with ``max_depth = num_simulations``): a simulation
+always ends on an edge that was never expanded (the tree has ``i + 1`` nodes at simulation ``i``),
+so node ``i + 1`` is always new, and the path of visited nodes has at most ``i + 1`` entries.
+
+The PUCT tie-break noise (``1e-7 * uniform`` added to the scores) is drawn from the same key stream
+as mctx's (per simulation ``split(key, 3)``; per game ``split(simulate_key, B)``; per depth
+``split``), so the visit counts and the sampled action equal mctx's for the same key.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+UNVISITED = -1
+TIE_NOISE = 1e-7  # mctx's tie-break noise scale in PUCT
+
+
+class Tree(NamedTuple):
+    """The search tree for a batch: N nodes, B games, A actions; node 0 is the root."""
+
+    visits: jax.Array  # [N, B] int32, 1 on expansion, +1 per backup through the node
+    value: jax.Array  # [N, B] float32, running mean of the returns (mover's view at the node)
+    raw_value: jax.Array  # [N, B] float32, the network's value at expansion
+    reward: jax.Array  # [N, B] float32, reward of the edge into the node (parent's mover)
+    discount: jax.Array  # [N, B] float32, discount of the edge into the node
+    sign: jax.Array  # [N, B] float32, product of discounts from the root (+1, -1 or 0)
+    gain: jax.Array  # [N, B] float32, sum over the root path of reward * sign of the edge's parent
+    logits: jax.Array  # [N, B, A] float32, prior logits of the node's actions
+    children: jax.Array  # [N, B, A] int32, child node index or UNVISITED
+    states: Any  # game states, every leaf [N, B, ...]
+
+
+class SearchResult(NamedTuple):
+    action: jax.Array  # [B] int32
+    action_weights: jax.Array  # [B, A] float32
+    root_value: jax.Array  # [B] float32
+    tree: Tree
+
+
+# ---- Sequential halving -------------------------------------------------------------------
+
+
+def considered_visits(num_considered: int, num_simulations: int) -> tuple[int, ...]:
+    """The visit count an action must have to be visited next at each simulation, when
+    ``num_considered`` actions are kept by sequential halving (the schedule of mctx's
+    ``seq_halving``): rounds of ``max(1, floor(n / (ceil(log2 m) * k)))`` visits to each of the
+    ``k`` kept actions, ``k`` halving (never below 2) after every round."""
+    if num_considered <= 1:
+        return tuple(range(num_simulations))
+    rounds_total = math.ceil(math.log2(num_considered))
+    kept = num_considered
+    visits = 0  # every kept action has this many visits at the start of a round
+    schedule: list[int] = []
+    while len(schedule) < num_simulations:
+        per_action = max(1, int(num_simulations / (rounds_total * kept)))
+        for extra in range(per_action):
+            schedule.extend([visits + extra] * kept)
+        visits += per_action
+        kept = max(2, kept // 2)
+    return tuple(schedule[:num_simulations])
+
+
+def considered_visits_table(max_considered: int, num_simulations: int) -> np.ndarray:
+    """[max_considered + 1, num_simulations] int32: row k is `considered_visits(k, ...)`."""
+    return np.array(
+        [considered_visits(k, num_simulations) for k in range(max_considered + 1)], np.int32
+    ).reshape(max_considered + 1, num_simulations)
+
+
+# ---- The pieces of the selection rules, batched over [B, A] ---------------------------------
+
+
+def mask_invalid(logits, invalid):
+    """mctx's masking of root logits: shift so the max is 0, invalid actions at the lowest float."""
+    logits = logits - jnp.max(logits, axis=-1, keepdims=True)
+    return jnp.where(invalid, jnp.finfo(logits.dtype).min, logits)
+
+
+def completed_qvalues(q, visits, logits, raw_value, value_scale: float, maxvisit_init: float):
+    """mctx's ``qtransform_completed_by_mix_value`` (rescaled, mixed value) for a batch of nodes.
+
+    q, visits, logits: [B, A] (q of unvisited children is ignored); raw_value: [B]. Returns [B, A]."""
+    visited = visits > 0
+    probs = jnp.maximum(jnp.finfo(logits.dtype).tiny, jax.nn.softmax(logits, axis=-1))
+    total = jnp.sum(visits, axis=-1)
+    visited_mass = jnp.sum(jnp.where(visited, probs, 0.0), axis=-1, keepdims=True)
+    weighted_q = jnp.sum(
+        jnp.where(visited, probs * q / jnp.where(visited, visited_mass, 1.0), 0.0), axis=-1
+    )
+    mixed = (raw_value + total * weighted_q) / (total + 1)
+    completed = jnp.where(visited, q, mixed[:, None])
+    low = jnp.min(completed, axis=-1, keepdims=True)
+    high = jnp.max(completed, axis=-1, keepdims=True)
+    completed = (completed - low) / jnp.maximum(high - low, 1e-8)
+    scale = maxvisit_init + jnp.max(visits, axis=-1, keepdims=True)
+    return scale * value_scale * completed
+
+
+def score_considered(considered, gumbel, logits, completed_q, visits):
+    """Sequential halving's score: gumbel + logits + q where the visit count is ``considered``."""
+    logits = logits - jnp.max(logits, axis=-1, keepdims=True)
+    penalty = jnp.where(visits == considered, 0.0, -jnp.inf)
+    return jnp.maximum(-1e9, gumbel + logits + completed_q) + penalty
+
+
+def masked_argmax(scores, invalid):
+    return jnp.argmax(jnp.where(invalid, -jnp.inf, scores), axis=-1).astype(jnp.int32)
+
+
+def gumbel_interior_action(q, visits, logits, raw_value, value_scale, maxvisit_init):
+    """Full Gumbel MuZero's deterministic interior rule: the action whose visit share falls
+    furthest below softmax(logits + completed q). [B]"""
+    completed = completed_qvalues(q, visits, logits, raw_value, value_scale, maxvisit_init)
+    probs = jax.nn.softmax(logits + completed, axis=-1)
+    to_argmax = probs - visits / (1 + jnp.sum(visits, axis=-1, keepdims=True))
+    return jnp.argmax(to_argmax, axis=-1).astype(jnp.int32)
+
+
+def puct_scores(q, visits, logits, node_visits, node_value, pb_c_init, pb_c_base, noise):
+    """mctx's ``muzero_action_selection`` scores with ``qtransform_by_parent_and_siblings``.
+
+    q, visits, logits, noise: [B, A]; node_visits (int32), node_value: [B]. Returns [B, A]."""
+    node_visits = node_visits[:, None]
+    pb_c = pb_c_init + jnp.log((node_visits + pb_c_base + 1.0) / pb_c_base)
+    probs = jax.nn.softmax(logits, axis=-1)
+    policy = jnp.sqrt(node_visits) * pb_c * probs / (visits + 1)
+    visited = visits > 0
+    node_value = node_value[:, None]
+    safe_q = jnp.where(visited, q, node_value)
+    low = jnp.minimum(node_value, jnp.min(safe_q, axis=-1, keepdims=True))
+    high = jnp.maximum(node_value, jnp.max(safe_q, axis=-1, keepdims=True))
+    value = (jnp.where(visited, q, low) - low) / jnp.maximum(high - low, 1e-8)
+    return value + policy + TIE_NOISE * noise
+
+
+# ---- The tree -------------------------------------------------------------------------------
+
+
+def _children_stats(tree: Tree, children):
+    """Visit counts [B, A] (int32) and q-values [B, A] of the children listed in ``children``."""
+    batch = children.shape[0]
+    visited = children != UNVISITED
+    flat = jnp.where(visited, children, 0) * batch + jnp.arange(batch, dtype=jnp.int32)[:, None]
+    visits = jnp.where(visited, tree.visits.reshape(-1)[flat], 0)
+    q = (
+        tree.reward.reshape(-1)[flat]
+        + tree.discount.reshape(-1)[flat] * tree.value.reshape(-1)[flat]
+    )
+    return visits, jnp.where(visited, q, 0.0)
+
+
+def _node_view(tree: Tree, node):
+    """(children [B, A], logits [B, A], child visits [B, A], child q [B, A]) of node [B]."""
+    batch = jnp.arange(node.shape[0])
+    children = tree.children[node, batch]
+    logits = tree.logits[node, batch]
+    visits, q = _children_stats(tree, children)
+    return children, logits, visits, q
+
+
+def init_tree(root_logits, root_value, root_states, num_simulations: int) -> Tree:
+    batch, num_actions = root_logits.shape
+    nodes = num_simulations + 1
+
+    def node_array(root, fill=0):
+        return jnp.full((nodes, batch), fill, root.dtype).at[0].set(root)
+
+    def node_states(x):
+        return jnp.zeros((nodes,) + x.shape, x.dtype).at[0].set(x)
+
+    zeros = jnp.zeros((batch,), jnp.float32)
+    return Tree(
+        visits=node_array(jnp.ones((batch,), jnp.int32)),
+        value=node_array(root_value.astype(jnp.float32)),
+        raw_value=node_array(root_value.astype(jnp.float32)),
+        reward=node_array(zeros),
+        discount=node_array(zeros),
+        sign=node_array(jnp.ones((batch,), jnp.float32)),
+        gain=node_array(zeros),
+        logits=jnp.zeros((nodes, batch, num_actions), jnp.float32).at[0].set(root_logits),
+        children=jnp.full((nodes, batch, num_actions), UNVISITED, jnp.int32),
+        states=jax.tree.map(node_states, root_states),
+    )
+
+
+def _descend(tree: Tree, root_action, select, max_depth: int, carry_extra):
+    """Walk from the root's chosen child down to the first edge that was never expanded.
+
+    ``select(node [B], depth, extra) -> (action [B], extra)`` is the interior rule. Returns
+    (parent [B], action [B], path [max_depth, B]): path row d holds the depth-d node of the walk
+    (row 0 the root), or N past the walk's end."""
+    nodes, batch = tree.visits.shape
+    batch_range = jnp.arange(batch)
+    path = jnp.full((max_depth, batch), nodes, jnp.int32).at[0].set(0)
+    child = tree.children[0, batch_range, root_action]
+    start = (jnp.zeros((batch,), jnp.int32), root_action, child, jnp.int32(1), path, carry_extra)
+
+    def cond(state):
+        _, _, child, depth, _, _ = state
+        return (depth < max_depth) & jnp.any(child != UNVISITED)
+
+    def body(state):
+        node, action, child, depth, path, extra = state
+        going = child != UNVISITED
+        node = jnp.where(going, child, node)
+        chosen, extra = select(node, depth, extra)
+        action = jnp.where(going, chosen, action)
+        child = jnp.where(going, tree.children[node, batch_range, chosen], UNVISITED)
+        path = jax.lax.dynamic_update_index_in_dim(path, jnp.where(going, node, nodes), depth, 0)
+        return node, action, child, depth + 1, path, extra
+
+    node, action, _, _, path, _ = jax.lax.while_loop(cond, body, start)
+    return node, action, path
+
+
+def _expand_and_backup(params, tree: Tree, recurrent_fn, parent, action, path, sim, key):
+    """Step the game from ``parent`` by ``action`` into node ``sim + 1``, then back the new
+    node's value up the path."""
+    nodes, batch = tree.visits.shape
+    batch_range = jnp.arange(batch)
+    new = sim + 1
+    parent_states = jax.tree.map(lambda x: x[parent, batch_range], tree.states)
+    output, states = recurrent_fn(params, key, action, parent_states)
+    reward = output.reward.astype(jnp.float32)
+    discount = output.discount.astype(jnp.float32)
+    value = output.value.astype(jnp.float32)
+    parent_sign = tree.sign[parent, batch_range]
+    sign = parent_sign * discount
+    gain = tree.gain[parent, batch_range] + parent_sign * reward
+
+    def put(array, row):
+        return jax.lax.dynamic_update_index_in_dim(array, row.astype(array.dtype), new, 0)
+
+    tree = tree._replace(
+        visits=put(tree.visits, jnp.ones((batch,), jnp.int32)),
+        value=put(tree.value, value),
+        raw_value=put(tree.raw_value, value),
+        reward=put(tree.reward, reward),
+        discount=put(tree.discount, discount),
+        sign=put(tree.sign, sign),
+        gain=put(tree.gain, gain),
+        logits=put(tree.logits, output.prior_logits.astype(jnp.float32)),
+        children=tree.children.at[parent, batch_range, action].set(new),
+        states=jax.tree.map(put, tree.states, states),
+    )
+    # Backup: every node on the path (distinct nodes, so one scatter) takes the return from it.
+    flat = path * batch + batch_range[None, :]  # [D, B]; past the walk's end: out of range
+    on_path = path < nodes
+    safe = jnp.where(on_path, flat, 0)
+    path_visits = tree.visits.reshape(-1)[safe]
+    path_value = tree.value.reshape(-1)[safe]
+    path_sign = tree.sign.reshape(-1)[safe]
+    path_gain = tree.gain.reshape(-1)[safe]
+    returns = path_sign * ((gain[None, :] - path_gain) + (sign * value)[None, :])
+    new_value = (path_value * path_visits + returns) / (path_visits + 1.0)
+    visits = tree.visits.reshape(-1).at[flat].set(path_visits + 1, mode="drop")
+    values = tree.value.reshape(-1).at[flat].set(new_value, mode="drop")
+    return tree._replace(visits=visits.reshape(nodes, batch), value=values.reshape(nodes, batch))
+
+
+def _root_counts(tree: Tree):
+    return _children_stats(tree, tree.children[0])
+
+
+def root_visit_counts(tree: Tree) -> jax.Array:
+    """The root's visit count per action, [B, A] int32."""
+    return _root_counts(tree)[0]
+
+
+# ---- The two policies ------------------------------------------------------------------------
+
+
+def gumbel_muzero(
+    params,
+    key,
+    root_logits,
+    root_value,
+    root_states,
+    invalid,
+    recurrent_fn: Callable,
+    num_simulations: int,
+    max_num_considered_actions: int = 16,
+    gumbel_scale: float = 1.0,
+    value_scale: float = 0.1,
+    maxvisit_init: float = 50.0,
+) -> SearchResult:
+    """Gumbel MuZero as ``mctx.gumbel_muzero_policy`` with ``qtransform_completed_by_mix_value``
+    (``value_scale``, ``maxvisit_init``, rescaled, mixed value): the same action, weights and root
+    value for the same key. root_logits, invalid: [B, A]; root_value: [B]."""
+    if num_simulations < 1:
+        raise ValueError("num_simulations must be at least 1")
+    root_logits = mask_invalid(root_logits, invalid)
+    _, gumbel_key = jax.random.split(key)
+    gumbel = gumbel_scale * jax.random.gumbel(gumbel_key, root_logits.shape, root_logits.dtype)
+    table = jnp.asarray(considered_visits_table(max_num_considered_actions, num_simulations))
+    num_valid = jnp.sum(~invalid, axis=-1).astype(jnp.int32)
+    num_considered = jnp.minimum(max_num_considered_actions, num_valid)
+    completed = functools.partial(
+        completed_qvalues, value_scale=value_scale, maxvisit_init=maxvisit_init
+    )
+    interior = functools.partial(
+        gumbel_interior_action, value_scale=value_scale, maxvisit_init=maxvisit_init
+    )
+    batch = jnp.arange(root_logits.shape[0])
+
+    def simulate(sim, tree):
+        visits, q = _root_counts(tree)
+        considered = table[num_considered, sim][:, None]
+        scores = score_considered(
+            considered, gumbel, root_logits, completed(q, visits, root_logits, root_value), visits
+        )
+        root_action = masked_argmax(scores, invalid)
+
+        def select(node, depth, extra):
+            del depth
+            _, logits, visits, q = _node_view(tree, node)
+            return interior(q, visits, logits, tree.raw_value[node, batch]), extra
+
+        parent, action, path = _descend(tree, root_action, select, num_simulations, ())
+        return _expand_and_backup(params, tree, recurrent_fn, parent, action, path, sim, None)
+
+    tree = init_tree(root_logits, root_value, root_states, num_simulations)
+    tree = jax.lax.fori_loop(0, num_simulations, simulate, tree)
+
+    visits, q = _root_counts(tree)
+    completed_q = completed(q, visits, root_logits, root_value)
+    visit_counts = visits.astype(jnp.float32)
+    considered = jnp.max(visit_counts, axis=-1, keepdims=True)
+    scores = score_considered(considered, gumbel, root_logits, completed_q, visit_counts)
+    action = masked_argmax(scores, invalid)
+    weights = jax.nn.softmax(mask_invalid(root_logits + completed_q, invalid), axis=-1)
+    return SearchResult(action, weights, tree.value[0], tree)
+
+
+def _uniform_rows(keys, num_actions: int):
+    return jax.vmap(lambda k: jax.random.uniform(k, (num_actions,)))(keys)
+
+
+def _split_rows(keys):
+    pairs = jax.vmap(jax.random.split)(keys)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def puct(
+    params,
+    key,
+    root_logits,
+    root_value,
+    root_states,
+    invalid,
+    recurrent_fn: Callable,
+    num_simulations: int,
+    pb_c_init: float = 1.25,
+    pb_c_base: float = 19652.0,
+) -> SearchResult:
+    """MuZero's PUCT as ``mctx.muzero_policy`` with ``dirichlet_fraction=0`` (any root noise is
+    already in ``root_logits``), ``qtransform_by_parent_and_siblings`` and temperature 1: the same
+    visit counts, weights (visit shares), sampled action and root value for the same key."""
+    if num_simulations < 1:
+        raise ValueError("num_simulations must be at least 1")
+    num_batch, num_actions = root_logits.shape
+    action_key, _, search_key = jax.random.split(key, 3)
+    tiny = jnp.finfo(root_logits.dtype).tiny
+    root_logits = mask_invalid(
+        jnp.log(jnp.maximum(jax.nn.softmax(root_logits, axis=-1), tiny)), invalid
+    )
+    batch = jnp.arange(num_batch)
+    scores = functools.partial(puct_scores, pb_c_init=pb_c_init, pb_c_base=pb_c_base)
+
+    def simulate(sim, carry):
+        tree, key = carry
+        key, simulate_key, _ = jax.random.split(key, 3)
+        keys, selection_keys = _split_rows(jax.random.split(simulate_key, num_batch))
+        visits, q = _root_counts(tree)
+        noise = _uniform_rows(selection_keys, num_actions)
+        root_scores = scores(q, visits, tree.logits[0], tree.visits[0], tree.value[0], noise=noise)
+        root_action = masked_argmax(root_scores, invalid)
+
+        def select(node, depth, keys):
+            del depth
+            keys, selection_keys = _split_rows(keys)
+            _, logits, visits, q = _node_view(tree, node)
+            noise = _uniform_rows(selection_keys, num_actions)
+            node_scores = scores(
+                q, visits, logits, tree.visits[node, batch], tree.value[node, batch], noise=noise
+            )
+            return jnp.argmax(node_scores, axis=-1).astype(jnp.int32), keys
+
+        parent, action, path = _descend(tree, root_action, select, num_simulations, keys)
+        tree = _expand_and_backup(params, tree, recurrent_fn, parent, action, path, sim, None)
+        return tree, key
+
+    tree = init_tree(root_logits, root_value, root_states, num_simulations)
+    tree, _ = jax.lax.fori_loop(0, num_simulations, simulate, (tree, search_key))
+
+    visits, _ = _root_counts(tree)
+    counts = visits.astype(jnp.float32)
+    total = jnp.sum(counts, axis=-1, keepdims=True)
+    weights = jnp.where(total > 0, counts / jnp.maximum(total, 1), 1 / num_actions)
+    logits = jnp.log(jnp.maximum(weights, tiny))
+    logits = logits - jnp.max(logits, axis=-1, keepdims=True)
+    action = jax.random.categorical(action_key, logits).astype(jnp.int32)
+    return SearchResult(action, weights, tree.value[0], tree)
