@@ -45,13 +45,16 @@ import jax.numpy as jnp
 import numpy as np
 
 UNVISITED = -1
+BACKUP_ROWS = 8  # path rows backed up per step of the backup loop (one step covers depth < 8)
 TIE_NOISE = 1e-7  # mctx's tie-break noise scale in PUCT
 
 
 class Tree(NamedTuple):
     """The search tree for a batch: N nodes, B games, A actions; node 0 is the root."""
 
-    visits: jax.Array  # [N, B] int32, 1 on expansion, +1 per backup through the node
+    stats: jax.Array  # [N, B, 2] float32: visits (1 on expansion, +1 per backup through the
+    #   node) and q (reward + discount * value: the node's worth to its parent's mover), kept
+    #   side by side so that reading a node's children is one gather
     value: jax.Array  # [N, B] float32, running mean of the returns (mover's view at the node)
     raw_value: jax.Array  # [N, B] float32, the network's value at expansion
     reward: jax.Array  # [N, B] float32, reward of the edge into the node (parent's mover)
@@ -61,6 +64,11 @@ class Tree(NamedTuple):
     logits: jax.Array  # [N, B, A] float32, prior logits of the node's actions
     children: jax.Array  # [N, B, A] int32, child node index or UNVISITED
     states: Any  # game states, every leaf [N, B, ...]
+
+    @property
+    def visits(self) -> jax.Array:
+        """[N, B] int32 visit counts."""
+        return self.stats[..., 0].astype(jnp.int32)
 
 
 class SearchResult(NamedTuple):
@@ -170,16 +178,13 @@ def puct_scores(q, visits, logits, node_visits, node_value, pb_c_init, pb_c_base
 
 
 def _children_stats(tree: Tree, children):
-    """Visit counts [B, A] (int32) and q-values [B, A] of the children listed in ``children``."""
+    """Visit counts [B, A] (float32, whole numbers) and q-values [B, A] of the children listed
+    in ``children`` (0 and 0 where unvisited, as in mctx)."""
     batch = children.shape[0]
     visited = children != UNVISITED
     flat = jnp.where(visited, children, 0) * batch + jnp.arange(batch, dtype=jnp.int32)[:, None]
-    visits = jnp.where(visited, tree.visits.reshape(-1)[flat], 0)
-    q = (
-        tree.reward.reshape(-1)[flat]
-        + tree.discount.reshape(-1)[flat] * tree.value.reshape(-1)[flat]
-    )
-    return visits, jnp.where(visited, q, 0.0)
+    stats = jnp.where(visited[..., None], tree.stats.reshape(-1, 2)[flat], 0.0)
+    return stats[..., 0], stats[..., 1]
 
 
 def _node_view(tree: Tree, node):
@@ -202,8 +207,9 @@ def init_tree(root_logits, root_value, root_states, num_simulations: int) -> Tre
         return jnp.zeros((nodes,) + x.shape, x.dtype).at[0].set(x)
 
     zeros = jnp.zeros((batch,), jnp.float32)
+    root_stats = jnp.stack([jnp.ones((batch,), jnp.float32), zeros], axis=-1)
     return Tree(
-        visits=node_array(jnp.ones((batch,), jnp.int32)),
+        stats=jnp.zeros((nodes, batch, 2), jnp.float32).at[0].set(root_stats),
         value=node_array(root_value.astype(jnp.float32)),
         raw_value=node_array(root_value.astype(jnp.float32)),
         reward=node_array(zeros),
@@ -220,11 +226,13 @@ def _descend(tree: Tree, root_action, select, max_depth: int, carry_extra):
     """Walk from the root's chosen child down to the first edge that was never expanded.
 
     ``select(node [B], depth, extra) -> (action [B], extra)`` is the interior rule. Returns
-    (parent [B], action [B], path [max_depth, B]): path row d holds the depth-d node of the walk
-    (row 0 the root), or N past the walk's end."""
-    nodes, batch = tree.visits.shape
+    (parent [B], action [B], path [D, B], rows): path row d holds the depth-d node of the walk (row
+    0 the root), or N past the walk's end; ``rows`` is the number of rows any walk filled. D is
+    ``max_depth`` rounded up to whole chunks of `BACKUP_ROWS`."""
+    nodes, batch = tree.value.shape
     batch_range = jnp.arange(batch)
-    path = jnp.full((max_depth, batch), nodes, jnp.int32).at[0].set(0)
+    rows = -(-max_depth // BACKUP_ROWS) * BACKUP_ROWS
+    path = jnp.full((rows, batch), nodes, jnp.int32).at[0].set(0)
     child = tree.children[0, batch_range, root_action]
     start = (jnp.zeros((batch,), jnp.int32), root_action, child, jnp.int32(1), path, carry_extra)
 
@@ -242,14 +250,14 @@ def _descend(tree: Tree, root_action, select, max_depth: int, carry_extra):
         path = jax.lax.dynamic_update_index_in_dim(path, jnp.where(going, node, nodes), depth, 0)
         return node, action, child, depth + 1, path, extra
 
-    node, action, _, _, path, _ = jax.lax.while_loop(cond, body, start)
-    return node, action, path
+    node, action, _, depth, path, _ = jax.lax.while_loop(cond, body, start)
+    return node, action, path, depth
 
 
-def _expand_and_backup(params, tree: Tree, recurrent_fn, parent, action, path, sim, key):
+def _expand_and_backup(params, tree: Tree, recurrent_fn, parent, action, path, rows, sim, key):
     """Step the game from ``parent`` by ``action`` into node ``sim + 1``, then back the new
-    node's value up the path."""
-    nodes, batch = tree.visits.shape
+    node's value up the first ``rows`` rows of the path."""
+    nodes, batch = tree.value.shape
     batch_range = jnp.arange(batch)
     new = sim + 1
     parent_states = jax.tree.map(lambda x: x[parent, batch_range], tree.states)
@@ -264,8 +272,9 @@ def _expand_and_backup(params, tree: Tree, recurrent_fn, parent, action, path, s
     def put(array, row):
         return jax.lax.dynamic_update_index_in_dim(array, row.astype(array.dtype), new, 0)
 
+    leaf_stats = jnp.stack([jnp.ones((batch,), jnp.float32), reward + discount * value], axis=-1)
     tree = tree._replace(
-        visits=put(tree.visits, jnp.ones((batch,), jnp.int32)),
+        stats=put(tree.stats, leaf_stats),
         value=put(tree.value, value),
         raw_value=put(tree.raw_value, value),
         reward=put(tree.reward, reward),
@@ -276,19 +285,34 @@ def _expand_and_backup(params, tree: Tree, recurrent_fn, parent, action, path, s
         children=tree.children.at[parent, batch_range, action].set(new),
         states=jax.tree.map(put, tree.states, states),
     )
-    # Backup: every node on the path (distinct nodes, so one scatter) takes the return from it.
-    flat = path * batch + batch_range[None, :]  # [D, B]; past the walk's end: out of range
-    on_path = path < nodes
-    safe = jnp.where(on_path, flat, 0)
-    path_visits = tree.visits.reshape(-1)[safe]
-    path_value = tree.value.reshape(-1)[safe]
-    path_sign = tree.sign.reshape(-1)[safe]
-    path_gain = tree.gain.reshape(-1)[safe]
-    returns = path_sign * ((gain[None, :] - path_gain) + (sign * value)[None, :])
-    new_value = (path_value * path_visits + returns) / (path_visits + 1.0)
-    visits = tree.visits.reshape(-1).at[flat].set(path_visits + 1, mode="drop")
-    values = tree.value.reshape(-1).at[flat].set(new_value, mode="drop")
-    return tree._replace(visits=visits.reshape(nodes, batch), value=values.reshape(nodes, batch))
+    leaf_return = sign * value
+
+    # Backup, BACKUP_ROWS path rows at a time (one chunk unless the walk went deeper): every
+    # node on the path (distinct nodes, so one scatter) takes the return that reaches it.
+    def chunk(carry):
+        start, stats, values = carry
+        nodes_here = jax.lax.dynamic_slice_in_dim(path, start, BACKUP_ROWS, 0)  # [R, B]
+        flat = nodes_here * batch + batch_range[None, :]  # past the walk's end: out of range
+        safe = jnp.where(nodes_here < nodes, flat, 0)
+        node_stats = stats.reshape(-1, 2)[safe]  # [R, B, 2]
+        visits, value_here = node_stats[..., 0], values.reshape(-1)[safe]
+        sign_here, gain_here = tree.sign.reshape(-1)[safe], tree.gain.reshape(-1)[safe]
+        returns = (gain[None, :] - gain_here) + leaf_return[None, :]
+        # sign * returns as a select, not a product: XLA contracts `value * visits + returns`
+        # into one fused multiply-add, as it does mctx's `value * count + leaf_value`.
+        returns = jnp.where(sign_here > 0, returns, jnp.where(sign_here < 0, -returns, 0.0))
+        new_value = (value_here * visits + returns) / (visits + 1.0)
+        reward_here = tree.reward.reshape(-1)[safe]
+        discount_here = tree.discount.reshape(-1)[safe]
+        new_stats = jnp.stack([visits + 1.0, reward_here + discount_here * new_value], axis=-1)
+        stats = stats.reshape(-1, 2).at[flat].set(new_stats, mode="drop").reshape(stats.shape)
+        values = values.reshape(-1).at[flat].set(new_value, mode="drop").reshape(values.shape)
+        return start + BACKUP_ROWS, stats, values
+
+    _, stats, values = jax.lax.while_loop(
+        lambda carry: carry[0] < rows, chunk, (jnp.int32(0), tree.stats, tree.value)
+    )
+    return tree._replace(stats=stats, value=values)
 
 
 def _root_counts(tree: Tree):
@@ -297,7 +321,7 @@ def _root_counts(tree: Tree):
 
 def root_visit_counts(tree: Tree) -> jax.Array:
     """The root's visit count per action, [B, A] int32."""
-    return _root_counts(tree)[0]
+    return _root_counts(tree)[0].astype(jnp.int32)
 
 
 # ---- The two policies ------------------------------------------------------------------------
@@ -349,8 +373,8 @@ def gumbel_muzero(
             _, logits, visits, q = _node_view(tree, node)
             return interior(q, visits, logits, tree.raw_value[node, batch]), extra
 
-        parent, action, path = _descend(tree, root_action, select, num_simulations, ())
-        return _expand_and_backup(params, tree, recurrent_fn, parent, action, path, sim, None)
+        parent, action, path, rows = _descend(tree, root_action, select, num_simulations, ())
+        return _expand_and_backup(params, tree, recurrent_fn, parent, action, path, rows, sim, None)
 
     tree = init_tree(root_logits, root_value, root_states, num_simulations)
     tree = jax.lax.fori_loop(0, num_simulations, simulate, tree)
@@ -406,7 +430,8 @@ def puct(
         keys, selection_keys = _split_rows(jax.random.split(simulate_key, num_batch))
         visits, q = _root_counts(tree)
         noise = _uniform_rows(selection_keys, num_actions)
-        root_scores = scores(q, visits, tree.logits[0], tree.visits[0], tree.value[0], noise=noise)
+        root_visits = tree.stats[0, :, 0]
+        root_scores = scores(q, visits, tree.logits[0], root_visits, tree.value[0], noise=noise)
         root_action = masked_argmax(root_scores, invalid)
 
         def select(node, depth, keys):
@@ -415,12 +440,12 @@ def puct(
             _, logits, visits, q = _node_view(tree, node)
             noise = _uniform_rows(selection_keys, num_actions)
             node_scores = scores(
-                q, visits, logits, tree.visits[node, batch], tree.value[node, batch], noise=noise
+                q, visits, logits, tree.stats[node, batch, 0], tree.value[node, batch], noise=noise
             )
             return jnp.argmax(node_scores, axis=-1).astype(jnp.int32), keys
 
-        parent, action, path = _descend(tree, root_action, select, num_simulations, keys)
-        tree = _expand_and_backup(params, tree, recurrent_fn, parent, action, path, sim, None)
+        parent, action, path, rows = _descend(tree, root_action, select, num_simulations, keys)
+        tree = _expand_and_backup(params, tree, recurrent_fn, parent, action, path, rows, sim, None)
         return tree, key
 
     tree = init_tree(root_logits, root_value, root_states, num_simulations)
