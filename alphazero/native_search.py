@@ -10,18 +10,21 @@ layout and bookkeeping, chosen for small boards and speed:
   root, node ``i + 1`` made by simulation ``i``) and ``[N, B, A]`` per node and action (children
   index, prior logits). Writing simulation ``i``'s new node is a ``dynamic_update_slice`` of one
   contiguous ``[B, ...]`` slab, not a scatter.
-- Only node statistics are kept (visits, running-mean value, raw value, reward and discount of the
-  edge into the node); a node's children statistics are read through its children index. mctx keeps
-  seven ``[N, B, A]`` arrays and rewrites them in the backup.
+- Only node statistics are kept: ``stats [N, B, 2]`` (visit count and q = reward + discount *
+  value, the node's worth to its parent's mover, side by side so that reading a node's children is
+  one gather through its children index), value, raw value, reward, discount. mctx keeps seven
+  ``[N, B, A]`` arrays and, under ``vmap``, its backup loop selects over all of them at every step.
 - The descent is one ``while_loop`` over depth for the whole batch (the root step peeled off, so
-  the root rule is computed once per simulation and not at every depth), with the tree read-only.
-- The backup is one gather and one scatter over the recorded path (``[D, B]``, no loop): in this
-  game every discount is -1 or 0 and the only reward is on the edge into a finished game, so each
-  node stores the product of discounts from the root (``sign``: +1, -1 or 0) and the discounted sum
-  of rewards from the root (``gain``), and the return that reaches path node ``p`` from leaf ``l``
-  is ``sign_p * (gain_l - gain_p + sign_l * value_l)`` -- exactly mctx's ``r + d * G`` recursion
-  (every term is a sign flip of one value or one +-1 reward, so no rounding differs), and 0 below
-  a finished game.
+  the root rule is computed once per simulation and not at every depth), with the tree read-only;
+  a row of node ``n`` for game ``b`` is read as one gather of the ``[N * B, ...]`` flattening.
+- The backup is a gather and a scatter over the recorded path, 8 rows at a time (one step unless
+  the walk went 8 deep): in this game every discount is -1 or 0 and the only reward is on the edge
+  into a finished game, so each node stores the product of discounts from the root (``sign``: +1,
+  -1 or 0) and the discounted sum of rewards from the root (``gain``), and the return that reaches
+  path node ``p`` from leaf ``l`` is ``sign_p * (gain_l - gain_p + sign_l * value_l)`` -- exactly
+  mctx's ``r + d * G`` recursion (every term is a sign flip of one value or one +-1 reward, so no
+  rounding differs), and 0 below a finished game. The running mean is mctx's formula, written so
+  that XLA fuses the same multiply-add.
 - The game states per node are the env's own state (a pytree, stored ``[N, B, ...]``).
 
 Invariants the layout relies on (as in mctx with ``max_depth = num_simulations``): a simulation

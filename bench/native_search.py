@@ -134,7 +134,13 @@ def compile_search(env, model, params, states, simulations, backend, args):
 
 def compile_move(config, batch, simulations, backend, args):
     """A jitted self-play move of `Trainer` (search, act, record, step, reset)."""
-    from alphazero.settings import NetworkConfig, SearchConfig, SelfPlayConfig, TrainConfig
+    from alphazero.settings import (
+        LearnerConfig,
+        NetworkConfig,
+        SearchConfig,
+        SelfPlayConfig,
+        TrainConfig,
+    )
     from alphazero.train import Trainer
 
     trainer = Trainer(
@@ -147,6 +153,7 @@ def compile_move(config, batch, simulations, backend, args):
                 algorithm=args.algorithm, num_simulations=simulations, backend=backend
             ),
             selfplay=SelfPlayConfig(num_envs=batch, steps_per_iteration=1),
+            learner=LearnerConfig(buffer_steps=config.board_size**2 + 2),
         )
     )
     state = trainer.init_state()

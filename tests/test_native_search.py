@@ -209,7 +209,7 @@ def test_random_trees_equal_mctx(algorithm):
     tables = random_tables(jax.random.key(7), batch)
     invalid = jax.random.uniform(jax.random.key(8), (batch, A)) < 0.3
     invalid = invalid.at[:, 0].set(False)
-    counts = (1, 2, 3, 5, 8, 20, 40)
+    counts = (1, 2, 4, 8, 16, 32)
     options = {"max_num_considered_actions": 2} if algorithm == "gumbel" else {}
 
     def both(key):
@@ -268,18 +268,15 @@ def hex_search(size: int, algorithm: str, simulations: int, backend: str, noise:
     return compiled(search, params, jax.random.key(0), states)
 
 
-# Simulation counts 1-32 for both algorithms over the two boards (the tree-game test above covers
-# every count for both); root noise on some; 0 simulations is the shared raw-policy path.
+# Simulation counts from 1 to 32 for both algorithms over the two boards (the tree-game test above
+# covers 1-32 for both); root noise on some; 0 simulations is the shared raw-policy path.
 HEX_CASES = [
     (3, "gumbel", 1, False),
     (3, "gumbel", 8, True),
-    (3, "gumbel", 32, False),
-    (4, "gumbel", 2, False),
-    (4, "gumbel", 16, True),
+    (4, "gumbel", 32, False),
     (3, "puct", 4, False),
     (3, "puct", 16, True),
-    (4, "puct", 1, False),
-    (4, "puct", 32, False),
+    (4, "puct", 2, False),
     (3, "gumbel", 0, True),
 ]
 
@@ -299,7 +296,7 @@ def test_hex_search_equals_mctx(size, algorithm, simulations, noise):
         np.testing.assert_allclose(mine.root_value, reference.root_value, atol=1e-6)
 
 
-@pytest.mark.parametrize("algorithm,simulations,noise", [("gumbel", 32, False), ("puct", 16, True)])
+@pytest.mark.parametrize("algorithm,simulations,noise", [("gumbel", 8, True), ("puct", 16, True)])
 def test_hex_legal_choices_and_finished_games(algorithm, simulations, noise):
     """Over many keys the chosen action is always legal and illegal actions get no weight; a
     finished game's root keeps value 0 and weights that sum to 1."""
