@@ -53,6 +53,34 @@ def _policy_program(kind: AgentKind):
 
 
 @functools.cache
+def _stacked_policy_program(kind: AgentKind):
+    """``act(params [P, ...], key, states [P, G]) -> actions [P, G]``: P agents of one kind, each
+    moving in its own G games, as one search over the P * G games. Only the network is vmapped
+    over the stacked parameters; the search itself runs on the flat batch, so the program costs
+    what one search over P * G states costs (vmapping the whole search would batch its loops)."""
+    config: TrainConfig = kind.config
+    env = build_env(config)
+    _, model = build_model(config, env)
+
+    def act(params, key, states):
+        pairings, num_games = states.current_player.shape
+        flat = jax.tree.map(lambda x: x.reshape((pairings * num_games,) + x.shape[2:]), states)
+
+        def stacked_model(params, observation):
+            observation = observation.reshape((pairings, num_games) + observation.shape[1:])
+            logits, value = jax.vmap(model)(params, observation)
+            return logits.reshape(pairings * num_games, -1), value.reshape(-1)
+
+        search = make_search(env, stacked_model, config.search, num_simulations=kind.simulations)
+        search_key, choice_key = jax.random.split(key)
+        output = search(params, search_key, flat)
+        actions = choose(choice_key, output.action_weights, 0.0 if kind.greedy else 1.0)
+        return actions.reshape(pairings, num_games)
+
+    return jax.jit(act)
+
+
+@functools.cache
 def _analysis_program(kind: AgentKind):
     config: TrainConfig = kind.config
     env = build_env(config)
@@ -68,8 +96,9 @@ def _analysis_program(kind: AgentKind):
 
 
 def compile_count() -> int:
-    """How many agent programs have been built (one per kind) in this process."""
-    return _policy_program.cache_info().currsize
+    """How many agent programs have been built (one per kind and use: single or stacked) in this
+    process."""
+    return _policy_program.cache_info().currsize + _stacked_policy_program.cache_info().currsize
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -157,7 +186,8 @@ def load_agent(snapshot_path: str | Path, simulations: int = 0, greedy: bool = F
     config = from_dict(TrainConfig, meta["config"])
     env = build_env(config)
     network, _ = build_model(config, env)
-    template = init_params(network, jax.random.key(0), config.board_size)
+    # Only the structure is needed: shapes, not an initialisation (which would compile per shape).
+    template = jax.eval_shape(lambda: init_params(network, jax.random.key(0), config.board_size))
     params, _ = checkpoint.load(path, template=template)
     params = jax.tree.map(jnp.asarray, params)
     name = f"{path.parent.parent.name}/{path.stem}@{simulations}"

@@ -5,9 +5,11 @@ first (black), the second half with B moving first. All games of a batch start t
 Hex the mover changes every ply (the swap included), so at every ply one half is moved by A and the
 other by B: each agent evaluates exactly the positions where it is to move, with no masking waste.
 
-`play_match` plays one pairing. `play_matches` plays many pairings: pairings whose agents share a
-kind are stacked and played in one batch (the policy is vmapped over the pairings' parameters), so
-the number of compiled programs grows with the number of agent kinds, never with pairings.
+`play_match` plays one pairing. `play_matches` plays many pairings at once: all games on a board
+advance together, and the network agents of one kind move in all their games with one call of
+one compiled program (a search over all those games, with only the network vmapped over the
+agents' parameters). So the number of compiled programs grows with the number of agent kinds (and
+a few padded sizes), never with pairings.
 
 Results are first-mover based, as the store keeps them: (first, second, first_wins, second_wins).
 """
@@ -23,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import games
-from alphazero.agents import NetworkAgent, _policy_program
+from alphazero.agents import NetworkAgent, _stacked_policy_program
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,98 +114,155 @@ def play_match(agent_a, agent_b, num_games: int, key: jax.Array, env=None) -> li
     ]
 
 
-def _group_key(agent):
+def _mover_key(agent):
+    """Agents that move as one group: network agents of one kind share a compiled program; any
+    other agent (random, reference bots) is a group of its own."""
     if isinstance(agent, NetworkAgent):
         return ("network", agent.kind)
-    return ("host", id(agent))  # random and reference bots play pairing by pairing
-
-
-@functools.cache
-def _stacked_stepper(env):
-    return jax.jit(jax.vmap(jax.vmap(env.step)))
-
-
-@functools.cache
-def _stacked_policy(kind):
-    program = _policy_program(kind)
-    return jax.jit(jax.vmap(program, in_axes=(0, 0, 0)))
-
-
-def play_matches(pairings, games_per_pairing: int, key: jax.Array) -> list[MatchResult]:
-    """Play every (agent_a, agent_b) pairing for ``games_per_pairing`` games (even).
-
-    Pairings of network agents with the same (kind of A, kind of B) are stacked into one batch of
-    shape [pairings, games]; others are played one by one with `play_match`."""
-    if games_per_pairing < 2 or games_per_pairing % 2:
-        raise ValueError(f"games per pairing must be even and at least 2, got {games_per_pairing}")
-    groups: dict[tuple, list] = defaultdict(list)
-    for agent_a, agent_b in pairings:
-        groups[(_group_key(agent_a), _group_key(agent_b))].append((agent_a, agent_b))
-    results: list[MatchResult] = []
-    for (kind_a, kind_b), members in groups.items():
-        key, group_key = jax.random.split(key)
-        if kind_a[0] == "network" and kind_b[0] == "network":
-            results += _play_stacked(members, games_per_pairing, group_key)
-        else:
-            for agent_a, agent_b in members:
-                group_key, pair_key = jax.random.split(group_key)
-                results += play_match(agent_a, agent_b, games_per_pairing, pair_key)
-    return results
+    return ("host", id(agent))
 
 
 def _next_power_of_two(n: int) -> int:
     return 1 << max(n - 1, 0).bit_length()
 
 
-def _play_stacked(members, num_games: int, key) -> list[MatchResult]:
-    # The stack is padded to a power of two (repeating the last pairing, whose extra games are
-    # thrown away), so batches of different sizes reuse a handful of compiled programs.
-    padded = members + [members[-1]] * (_next_power_of_two(len(members)) - len(members))
-    agents_a = [a for a, _ in padded]
-    agents_b = [b for _, b in padded]
-    env = _env_for(agents_a[0])
-    num_pairings, half = len(padded), num_games // 2
-    params_a = jax.tree.map(lambda *xs: jnp.stack(xs), *[a.params for a in agents_a])
-    params_b = jax.tree.map(lambda *xs: jnp.stack(xs), *[b.params for b in agents_b])
-    policy_a = _stacked_policy(agents_a[0].kind)
-    policy_b = _stacked_policy(agents_b[0].kind)
+# (agent kind, games per half) -> the slot counts its stacked program was built for.
+_SLOT_SIZES: dict[tuple, set[int]] = defaultdict(set)
+
+
+def _slot_bucket(kind, half: int, slots: int) -> int:
+    """The padded slot count for ``slots`` slots of ``kind``: the smallest size already built for
+    the kind if one is large enough (compiling a search costs seconds, a few idle slots little),
+    else the next power of two."""
+    sizes = _SLOT_SIZES[(kind, half)]
+    size = min((s for s in sizes if s >= slots), default=_next_power_of_two(slots))
+    sizes.add(size)
+    return size
+
+
+@functools.cache
+def _gather():
+    return jax.jit(lambda states, index: jax.tree.map(lambda x: x[index], states))
+
+
+@functools.cache
+def _scatter():
+    return jax.jit(lambda actions, index, moves: actions.at[index.ravel()].set(moves.ravel()))
+
+
+@dataclasses.dataclass
+class _Mover:
+    """One group of agents in a batch: its slots (pairing, side: 0 = A, 1 = B) and, per ply
+    parity, the flat indices of the games each slot moves in ([slots, games per half])."""
+
+    key: tuple
+    agents: list = dataclasses.field(default_factory=list)
+    slots: list = dataclasses.field(default_factory=list)
+
+
+def play_matches(pairings, games_per_pairing: int, key: jax.Array) -> list[MatchResult]:
+    """Play every (agent_a, agent_b) pairing for ``games_per_pairing`` games (even), half with each
+    moving first. Returns two results per pairing (A first, then B first), in pairing order.
+
+    All games on one board are played together, one ply at a time. At every ply each agent moves
+    in exactly half the games of each of its pairings; the network agents of one kind move
+    together: one call of the kind's stacked program over all their games ([slots, games], the
+    slot count padded by repeating the last slot), with only the network vmapped
+    over the slots' parameters; a kind reuses a program built for more slots before it compiles a
+    new one. So the compiled programs grow with agent kinds (times a few padded sizes), never with
+    pairings. Random and reference agents move in all their games at once."""
+    if games_per_pairing < 2 or games_per_pairing % 2:
+        raise ValueError(f"games per pairing must be even and at least 2, got {games_per_pairing}")
+    boards: dict[tuple, list[int]] = defaultdict(list)
+    for index, (agent_a, agent_b) in enumerate(pairings):
+        if agent_a.board_size != agent_b.board_size:
+            raise ValueError(
+                f"agents play different boards: {agent_a.board_size} and {agent_b.board_size}"
+            )
+        network = agent_a if isinstance(agent_a, NetworkAgent) else agent_b
+        boards[(agent_a.board_size, _swap(network))].append(index)
+    results: list[list[MatchResult] | None] = [None] * len(pairings)
+    for indices in boards.values():
+        key, board_key = jax.random.split(key)
+        members = [pairings[i] for i in indices]
+        for i, pair_results in zip(
+            indices, _play_board(members, games_per_pairing, board_key), strict=True
+        ):
+            results[i] = pair_results
+    return [result for pair_results in results for result in pair_results]
+
+
+def _play_board(pairings, num_games: int, key) -> list[list[MatchResult]]:
+    """Every pairing of one board (and swap rule), ``num_games`` games each, as one batch."""
+    half = num_games // 2
+    network = next(
+        (agent for pair in pairings for agent in pair if isinstance(agent, NetworkAgent)),
+        pairings[0][0],
+    )
+    env = _env_for(network)
+    movers: dict[tuple, _Mover] = {}
+    for p, pair in enumerate(pairings):
+        for side, agent in enumerate(pair):
+            mover = movers.setdefault(_mover_key(agent), _Mover(_mover_key(agent)))
+            mover.agents.append(agent)
+            mover.slots.append((p, side))
+    plans = [_plan(mover, num_games, half) for mover in movers.values()]
     init_key, key = jax.random.split(key)
-    flat = _initial(env, num_pairings * num_games)(init_key)
-    states = jax.tree.map(lambda x: x.reshape((num_pairings, num_games) + x.shape[1:]), flat)
-    step = _stacked_stepper(env)
+    states = _initial(env, len(pairings) * num_games)(init_key)
+    step, gather, scatter = _stepper(env), _gather(), _scatter()
+    actions = jnp.zeros(len(pairings) * num_games, jnp.int32)
     for ply in range(env.max_game_length):
         if ply % 4 == 3 and bool(states.terminated.all()):
             break
-        key, key_a, key_b = jax.random.split(key, 3)
-        keys_a = jax.random.split(key_a, num_pairings)
-        keys_b = jax.random.split(key_b, num_pairings)
-        first_half = jax.tree.map(lambda x: x[:, :half], states)
-        second_half = jax.tree.map(lambda x: x[:, half:], states)
-        if ply % 2 == 0:  # A is black in the first half
-            actions = [
-                policy_a(params_a, keys_a, first_half),
-                policy_b(params_b, keys_b, second_half),
-            ]
-        else:
-            actions = [
-                policy_b(params_b, keys_b, first_half),
-                policy_a(params_a, keys_a, second_half),
-            ]
-        states = step(states, jnp.concatenate(actions, axis=1))
-    winners = np.asarray(states.winner)
+        key, *move_keys = jax.random.split(key, len(plans) + 1)
+        parity = ply % 2
+        for (act, index), move_key in zip(plans, move_keys, strict=True):
+            moves = act(move_key, gather(states, index[parity]))
+            actions = scatter(actions, index[parity], moves)
+        states = step(states, actions)
+    winners = np.asarray(states.winner).reshape(len(pairings), num_games)
     if (winners < 0).any():
         raise RuntimeError("a match ended with unfinished games; this is a bug")
     results = []
-    for p, (agent_a, agent_b) in enumerate(members):
+    for p, (agent_a, agent_b) in enumerate(pairings):
         first, second = winners[p, :half], winners[p, half:]
         results.append(
-            MatchResult(
-                agent_a.name, agent_b.name, int((first == 0).sum()), int((first == 1).sum())
-            )
-        )
-        results.append(
-            MatchResult(
-                agent_b.name, agent_a.name, int((second == 0).sum()), int((second == 1).sum())
-            )
+            [
+                MatchResult(
+                    agent_a.name, agent_b.name, int((first == 0).sum()), int((first == 1).sum())
+                ),
+                MatchResult(
+                    agent_b.name, agent_a.name, int((second == 0).sum()), int((second == 1).sum())
+                ),
+            ]
         )
     return results
+
+
+def _plan(mover: _Mover, num_games: int, half: int):
+    """(``act(key, states [slots, half]) -> moves [slots, half]``, per parity the game indices
+    [slots, half]) for one group. In pairing p, games [p G, p G + G/2) have A moving first, so at
+    even plies side s moves in half s and at odd plies in the other half."""
+    slots = list(mover.slots)
+    agents = list(mover.agents)
+    if mover.key[0] == "network":  # padded, so that a kind compiles for very few sizes
+        padding = _slot_bucket(mover.key[1], half, len(slots)) - len(slots)
+        slots += [slots[-1]] * padding
+        agents += [agents[-1]] * padding
+    offsets = np.arange(half, dtype=np.int32)
+    index = [
+        np.stack([p * num_games + ((side ^ parity) * half) + offsets for p, side in slots])
+        for parity in (0, 1)
+    ]
+    index = [jnp.asarray(i) for i in index]
+    if mover.key[0] == "network":
+        params = jax.tree.map(lambda *xs: jnp.stack(xs), *[agent.params for agent in agents])
+        program = _stacked_policy_program(agents[0].kind)
+        return (lambda key, states: program(params, key, states)), index
+    agent = agents[0]
+
+    def act(key, states):
+        flat = jax.tree.map(lambda x: x.reshape((-1,) + x.shape[2:]), states)
+        return jnp.asarray(agent.act(key, flat)).reshape(len(slots), half)
+
+    return act, index

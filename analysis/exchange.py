@@ -497,7 +497,9 @@ def fit_exchange(
         return estimate_from_draws(value, samples, reason, recentre=key.startswith("iso/"))
 
     def exchange(slope):
-        return 10.0 ** -np.asarray(slope, dtype=np.float64)
+        # A bootstrap resample with a near-flat test-time effect can give a huge slope; the
+        # clip keeps its factor finite (1e300), which the interval then shows as unbounded.
+        return 10.0 ** -np.clip(np.asarray(slope, dtype=np.float64), -300.0, 300.0)
 
     notes = list(agents.notes)
 

@@ -1,6 +1,8 @@
 """Run every benchmark, print each table and a summary, and write bench/results.json.
 
-    python bench/run.py            # full sizes (minutes on a GPU; long on a laptop CPU)
+    python bench/run.py            # --full on a GPU/TPU, --cpu on a CPU
+    python bench/run.py --full     # the full sizes (for a GPU: minutes there, hours on a CPU)
+    python bench/run.py --cpu      # the same grids at CPU-sized batches
     python bench/run.py --quick    # small sizes, a few minutes on a 2-core CPU
     python bench/run.py --only hex_env selfplay
 
@@ -30,10 +32,14 @@ sys.path.insert(0, str(BENCH_DIR))
 NAMES = ("hex_env", "selfplay", "tournament", "elo_fit")
 QUICK_ARGS = {
     "hex_env": ["--sizes", "5", "11", "--batches", "1024", "--steps", "16", "--repeats", "2"],
-    "selfplay": ["--configs", "3:2x4", "--batch", "64", "--simulations", "8", "--steps", "2"],
+    "selfplay": [
+        *("--configs", "3:2x4", "--batches", "64", "--simulations", "8", "--steps", "2"),
+        "--no-sweep",
+    ],
     "tournament": ["--simulations", "0", "1", "4", "--snapshots", "2", "--games", "2"],
 }
 FULL_ARGS: dict[str, list[str]] = {"hex_env": [], "selfplay": [], "tournament": []}
+CPU_ARGS: dict[str, list[str]] = {"hex_env": [], "selfplay": ["--cpu"], "tournament": []}
 
 
 def machine_info() -> dict:
@@ -122,7 +128,10 @@ def write_json(path: Path, data: dict) -> None:
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes (CPU, minutes)")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--quick", action="store_true", help="small sizes (CPU, minutes)")
+    sizes.add_argument("--cpu", action="store_true", help="full grids at CPU-sized batches")
+    sizes.add_argument("--full", action="store_true", help="full sizes (the default on a GPU/TPU)")
     parser.add_argument("--only", nargs="+", choices=NAMES, default=list(NAMES))
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results.json")
     return parser.parse_args(argv)
@@ -131,9 +140,14 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     """Run the chosen benchmarks; returns everything written to the JSON file."""
     args = parse_args(argv)
-    arguments = QUICK_ARGS if args.quick else FULL_ARGS
+    if not (args.quick or args.cpu or args.full):
+        import jax
+
+        args.cpu = jax.default_backend() == "cpu"
+    arguments = QUICK_ARGS if args.quick else CPU_ARGS if args.cpu else FULL_ARGS
     report = {
         "quick": args.quick,
+        "cpu": args.cpu,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": machine_info(),
         "arguments": {name: arguments.get(name, []) for name in args.only},

@@ -1,7 +1,8 @@
 """Benchmark: AlphaZero self-play throughput (positions/s) and compute rate (FLOPs/s).
 
-For each (board, network) config, with ``--batch`` games in parallel and ``--simulations`` Gumbel
-MuZero simulations per move:
+Points: every ``--configs`` network at every ``--batches`` batch with ``--simulations`` Gumbel MuZero
+simulations per move, then the ``--sweep-config`` network at ``--sweep-batch`` for every
+``--sweep-simulations`` count. At each point:
 
 - iteration: `alphazero.train.Trainer.iteration` (``--steps`` self-play moves in every game, then
   the learner's updates), positions/s = batch x steps / seconds, with Jones-FLOPs/s and
@@ -12,11 +13,17 @@ MuZero simulations per move:
   ``mctx.gumbel_muzero_policy`` + the same MLP, one sampled move per game per step, no buffer;
   ``ours/base`` is self-play positions/s over the baseline's.
 
-Times are medians of ``--repeats`` calls after a warm-up call (compile seconds are the first call
-minus the median). Configs are ``SIZE:WIDTHxDEPTH`` of Jones's residual MLP.
+Simulations/s = positions/s x simulations. Memory: the compiled self-play program's footprint
+(arguments + outputs + temporaries, from XLA's memory analysis; on any backend) and, where the device
+reports it (GPU/TPU), the process's peak device memory so far. Times are medians of ``--repeats``
+calls after a warm-up call; compile seconds are those of lowering and compiling the self-play
+program. Configs are
+``SIZE:WIDTHxDEPTH`` of Jones's residual MLP.
 
-    python bench/selfplay.py                                  # 3:2x4 5:16x4 9:512x4
-    python bench/selfplay.py --configs 3:2x4 --batch 64 --simulations 8 --steps 2
+    python bench/selfplay.py          # the full grid: 3:2x4 5:16x4 7:128x4 9:512x4 at batches 4k
+                                      # and 32k, 64 simulations; 9x9 at 1-256 simulations (a GPU)
+    python bench/selfplay.py --cpu    # the same grid at batch 256 (9x9 sweep at batch 64)
+    python bench/selfplay.py --configs 3:2x4 --batches 64 --simulations 8 --steps 2 --no-sweep
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ import jax
 import jax.numpy as jnp
 from hex_env import _pgx, format_table, time_calls
 
-DEFAULT_CONFIGS = ("3:2x4", "5:16x4", "9:512x4")
+DEFAULT_CONFIGS = ("3:2x4", "5:16x4", "7:128x4", "9:512x4")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,6 +87,30 @@ def _median_after_warmup(call, repeats: int) -> tuple[float, float]:
     return first, statistics.median(seconds)
 
 
+def compile_program(function, *args) -> tuple[float, int | None]:
+    """(seconds to lower and compile jitted ``function`` for ``args``; its arguments + outputs +
+    temporaries from XLA's memory analysis, or None where the backend does not report it)."""
+    started = time.perf_counter()
+    compiled = function.lower(*args).compile()
+    seconds = time.perf_counter() - started
+    try:
+        analysis = compiled.memory_analysis()
+        return seconds, int(
+            analysis.argument_size_in_bytes
+            + analysis.output_size_in_bytes
+            + analysis.temp_size_in_bytes
+            - analysis.alias_size_in_bytes
+        )
+    except Exception:  # not every backend implements it
+        return seconds, None
+
+
+def peak_device_bytes() -> int | None:
+    """The process's peak device memory so far (GPU/TPU), or None (the CPU reports nothing)."""
+    stats = jax.devices()[0].memory_stats() or {}
+    return stats.get("peak_bytes_in_use")
+
+
 def measure_trainer(trainer, repeats: int) -> dict:
     """Time full iterations and self-play moves alone; report both FLOPs rates."""
     config = trainer.config
@@ -94,6 +125,7 @@ def measure_trainer(trainer, repeats: int) -> dict:
         return jax.lax.scan(lambda s, k: trainer._move(params, k, s), selfplay, keys)[0]
 
     moves = jax.jit(moves)
+    play_compile, memory = compile_program(moves, state.params, jax.random.key(1), state.selfplay)
     holder = {"selfplay": state.selfplay}
 
     def play():
@@ -101,7 +133,7 @@ def measure_trainer(trainer, repeats: int) -> dict:
             moves(state.params, jax.random.key(1), holder["selfplay"])
         )
 
-    play_first, play_seconds = _median_after_warmup(play, repeats)
+    _, play_seconds = _median_after_warmup(play, repeats)
     holder["state"] = state
 
     def iterate():
@@ -117,7 +149,7 @@ def measure_trainer(trainer, repeats: int) -> dict:
         "iteration_compile_seconds": max(iteration_first - iteration_seconds, 0.0),
         "selfplay_seconds": play_seconds,
         "selfplay_positions_per_second": positions / play_seconds,
-        "selfplay_compile_seconds": max(play_first - play_seconds, 0.0),
+        "selfplay_compile_seconds": play_compile,
         "jones_flops_per_iteration": cost.jones,
         "xla_flops_per_iteration": cost.xla,
         "xla_selfplay_flops_per_iteration": cost.xla_selfplay,
@@ -126,6 +158,7 @@ def measure_trainer(trainer, repeats: int) -> dict:
         "selfplay_jones_flops_per_second": cost.jones / play_seconds,
         "selfplay_xla_flops_per_second": cost.xla_selfplay / play_seconds,
         "cost_analysis_seconds": cost_seconds,
+        "selfplay_program_bytes": memory,
     }
 
 
@@ -204,17 +237,22 @@ def make_baseline(config: BenchConfig, batch: int, simulations: int, steps: int,
 
 def measure_baseline(config, batch, simulations, steps, dtype, repeats) -> dict:
     params, games, run = make_baseline(config, batch, simulations, steps, dtype)
+    compile_seconds, memory = compile_program(run, params, jax.random.key(1), games)
     holder = {"games": games}
 
     def play():
         holder["games"] = jax.block_until_ready(run(params, jax.random.key(1), holder["games"]))
 
-    first, seconds = _median_after_warmup(play, repeats)
+    _, seconds = _median_after_warmup(play, repeats)
     return {
         "seconds": seconds,
         "positions_per_second": batch * steps / seconds,
-        "compile_seconds": max(first - seconds, 0.0),
+        "compile_seconds": compile_seconds,
+        "program_bytes": memory,
     }
+
+
+CPU_ARGS = ["--batches", "256", "--sweep-batch", "64"]
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -222,19 +260,64 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--configs", type=parse_config, nargs="+", default=list(map(parse_config, DEFAULT_CONFIGS))
     )
-    parser.add_argument("--batch", type=int, default=256, help="games in parallel")
-    parser.add_argument("--simulations", type=int, default=16)
-    parser.add_argument("--steps", type=int, default=4, help="self-play moves per iteration")
+    parser.add_argument("--batches", type=int, nargs="+", default=[4096, 32768])
+    parser.add_argument("--simulations", type=int, default=64)
+    parser.add_argument("--sweep-config", type=parse_config, default=parse_config("9:512x4"))
+    parser.add_argument("--sweep-batch", type=int, default=4096)
+    parser.add_argument("--sweep-simulations", type=int, nargs="+", default=[1, 4, 16, 64, 256])
+    parser.add_argument("--no-sweep", action="store_true", help="skip the simulation sweep")
+    parser.add_argument("--steps", type=int, default=1, help="self-play moves per iteration")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dtype", choices=("float32", "bfloat16"), default="float32")
     parser.add_argument("--no-baseline", action="store_true", help="skip pgx + mctx")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="the same grid at CPU-sized batches: " + " ".join(CPU_ARGS),
+    )
+    args = parser.parse_args(argv)
+    if args.cpu:  # CPU sizes, but flags given explicitly still win
+        args = parser.parse_args(CPU_ARGS + list(argv if argv is not None else sys.argv[1:]))
+    return args
+
+
+def points(args) -> list[tuple[BenchConfig, int, int]]:
+    """(config, batch, simulations) in the order they are measured, without repeats."""
+    grid = [(c, b, args.simulations) for c in args.configs for b in args.batches]
+    if not args.no_sweep:
+        grid += [(args.sweep_config, args.sweep_batch, n) for n in args.sweep_simulations]
+    return list(dict.fromkeys(grid))
+
+
+def measure_point(config, batch, simulations, args, use_baseline) -> dict:
+    from alphazero.train import Trainer
+
+    settings = train_config(config, batch, simulations, args.steps, args.dtype)
+    row = {
+        "config": config.label,
+        "board_size": config.board_size,
+        "width": config.width,
+        "depth": config.depth,
+        "batch": batch,
+        "simulations": simulations,
+        "steps": args.steps,
+        **measure_trainer(Trainer(settings), args.repeats),
+    }
+    row["selfplay_simulations_per_second"] = row["selfplay_positions_per_second"] * simulations
+    if use_baseline:
+        base = measure_baseline(config, batch, simulations, args.steps, args.dtype, args.repeats)
+        row["baseline"] = base
+        row["ratio"] = row["selfplay_positions_per_second"] / base["positions_per_second"]
+    row["peak_device_bytes"] = peak_device_bytes()
+    return row
+
+
+def _mib(value) -> float | str:
+    return "n/a" if value is None else value / 2**20
 
 
 def main(argv=None) -> dict:
     """Run the benchmark, print its table and return the measurements as a dict."""
-    from alphazero.train import Trainer
-
     args = parse_args(argv)
     use_baseline = not args.no_baseline
     if use_baseline:
@@ -244,49 +327,38 @@ def main(argv=None) -> dict:
             print("pgx is not installed (pip install pgx); no baseline", file=sys.stderr)
             use_baseline = False
     rows = []
-    for config in args.configs:
-        settings = train_config(config, args.batch, args.simulations, args.steps, args.dtype)
-        row = {
-            "config": config.label,
-            "board_size": config.board_size,
-            "width": config.width,
-            "depth": config.depth,
-            "batch": args.batch,
-            "simulations": args.simulations,
-            "steps": args.steps,
-            **measure_trainer(Trainer(settings), args.repeats),
-        }
-        if use_baseline:
-            base = measure_baseline(
-                config, args.batch, args.simulations, args.steps, args.dtype, args.repeats
-            )
-            row["baseline"] = base
-            row["ratio"] = row["selfplay_positions_per_second"] / base["positions_per_second"]
+    for config, batch, simulations in points(args):
+        row = measure_point(config, batch, simulations, args, use_baseline)
         rows.append(row)
         print(
-            f"  selfplay {config.label}: {row['selfplay_positions_per_second']:,.0f} pos/s",
+            f"  selfplay {config.label} batch {batch} sims {simulations}: "
+            f"{row['selfplay_positions_per_second']:,.0f} pos/s"
+            + (f", ours/base {row['ratio']:.2f}" if use_baseline else ""),
             file=sys.stderr,
         )
-    headers = ["config", "params", "iter pos/s", "self-play pos/s"]
+    headers = ["config", "params", "batch", "sims", "self-play pos/s", "sims/s"]
     if use_baseline:
         headers += ["base pos/s", "ours/base"]
-    headers += ["iter Jones F/s", "iter XLA F/s", "play XLA F/s", "compile s"]
+    headers += ["iter pos/s", "iter Jones F/s", "play XLA F/s", "compile s", "program MiB"]
+    headers += ["peak MiB"]
     table = []
     for row in rows:
-        line = [row["config"], row["parameters"], row["iteration_positions_per_second"]]
-        line.append(row["selfplay_positions_per_second"])
+        line = [row["config"], row["parameters"], row["batch"], row["simulations"]]
+        line += [row["selfplay_positions_per_second"], row["selfplay_simulations_per_second"]]
         if use_baseline:
             line += [row["baseline"]["positions_per_second"], row["ratio"]]
         line += [
+            row["iteration_positions_per_second"],
             row["iteration_jones_flops_per_second"],
-            row["iteration_xla_flops_per_second"],
             row["selfplay_xla_flops_per_second"],
-            row["iteration_compile_seconds"],
+            row["selfplay_compile_seconds"],
+            _mib(row["selfplay_program_bytes"]),
+            _mib(row["peak_device_bytes"]),
         ]
         table.append(line)
     print(
-        f"Self-play, batch {args.batch}, {args.simulations} simulations (gumbel), {args.steps} "
-        f"moves per iteration, {args.dtype} ({jax.default_backend()}); base = pgx + mctx"
+        f"Self-play (gumbel), {args.steps} move(s) per iteration, {args.dtype} "
+        f"({jax.default_backend()}); base = pgx Hex + mctx + the same MLP"
     )
     print(format_table(headers, table))
     return {"dtype": args.dtype, "baseline": use_baseline, "rows": rows}

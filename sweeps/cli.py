@@ -4,6 +4,11 @@ Each subcommand lives in its own module under `sweeps.commands` and exposes `HEL
 `add_arguments(parser)` and `run(args) -> int`. This module only assembles them, so adding a command
 never touches another one. Library errors that describe bad input (`ValueError`, `OSError`) are
 printed as one line naming what is wrong; set BOARDSCALE_DEBUG=1 to see the traceback instead.
+
+Compiled programs that took a second or more to build are kept in a persistent JAX compilation
+cache (``$BOARDSCALE_CACHE``, default ``~/.cache/boardscale/jax``), so a rerun of a sweep, a
+tournament or a second sweep with the same kinds of agents does not compile them again. Set
+``BOARDSCALE_CACHE=off`` to disable it. The cache holds compiled code only, never results.
 """
 
 from __future__ import annotations
@@ -61,12 +66,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def enable_compilation_cache() -> str | None:
+    """Turn on JAX's persistent compilation cache (see the module docstring); returns its folder."""
+    folder = os.environ.get("BOARDSCALE_CACHE")
+    if folder is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        folder = os.path.join(base, "boardscale", "jax")
+    if folder.lower() in ("", "0", "off", "none"):
+        return None
+    import jax
+
+    if jax.config.jax_compilation_cache_dir:  # somebody (a test session, a user) chose one
+        return jax.config.jax_compilation_cache_dir
+    jax.config.update("jax_compilation_cache_dir", folder)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+    return folder
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return 0
+    if args.command not in ("presets", "status", "elo", "analyze"):  # the commands that compile
+        enable_compilation_cache()
     try:
         return int(args._run(args) or 0)
     except KeyboardInterrupt:
