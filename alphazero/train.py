@@ -284,12 +284,24 @@ def snapshot_paths(out_dir: str | Path) -> list[Path]:
     return sorted((Path(out_dir) / SNAPSHOT_DIR).glob("snapshot-*.ckpt"))
 
 
+# Settings that change speed only, never a decision: a run may resume under another value.
+_SPEED_ONLY = (("search", "backend"),)
+
+
+def _identity(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` without the speed-only settings."""
+    config = json.loads(json.dumps(config))
+    for table, key in _SPEED_ONLY:
+        config.get(table, {}).pop(key, None)
+    return config
+
+
 def _check_config(out_dir: Path, resolved: dict[str, Any]) -> None:
     path = out_dir / CONFIG_FILE
     if not path.exists():
         return
     stored = json.loads(path.read_text())
-    if stored != resolved:
+    if _identity(stored) != _identity(resolved):
         changed = _first_difference(stored, resolved)
         raise ConfigError(
             f"{out_dir} holds a run with a different config ({changed}); use another --out"

@@ -81,13 +81,15 @@ def summary_lines(results: dict) -> list[str]:
     for row in results.get("selfplay", {}).get("rows", []):
         text = (
             f"self-play {row['config']} batch {row['batch']} sims {row['simulations']}: "
-            f"{row['selfplay_positions_per_second']:,.0f} pos/s self-play, "
+            f"{row['selfplay_positions_per_second']:,.0f} pos/s self-play "
+            f"({row.get('search_backend', 'mctx')}), "
             f"{row['iteration_positions_per_second']:,.0f} pos/s with learning, "
             f"{row['iteration_jones_flops_per_second']:.3g} Jones-FLOPs/s, "
             f"{row['iteration_xla_flops_per_second']:.3g} XLA-FLOPs/s"
         )
-        if "ratio" in row:
-            text += f", ours/pgx+mctx {row['ratio']:.2f}"
+        for name, numbers in row.get("backends", {}).items():
+            if "ratio" in numbers:
+                text += f", {name}/pgx+mctx {numbers['ratio']:.2f}"
         lines.append(text)
     tournament = results.get("tournament", {})
     if "passes" in tournament:

@@ -70,13 +70,23 @@ def parse_config(text: str) -> BenchConfig:
         ) from None
 
 
-def train_config(config: BenchConfig, batch: int, simulations: int, steps: int, dtype: str):
-    from alphazero.settings import NetworkConfig, SearchConfig, SelfPlayConfig, TrainConfig
+def train_config(
+    config: BenchConfig, batch: int, simulations: int, steps: int, dtype: str, backend: str = "mctx"
+):
+    from alphazero.settings import (
+        LearnerConfig,
+        NetworkConfig,
+        SearchConfig,
+        SelfPlayConfig,
+        TrainConfig,
+    )
 
     return TrainConfig(
+        # The replay buffer must outlast the longest game (size * size moves).
+        learner=LearnerConfig(buffer_steps=max(64, config.board_size**2 + 2)),
         board_size=config.board_size,
         network=NetworkConfig(family="mlp", width=config.width, depth=config.depth, dtype=dtype),
-        search=SearchConfig(num_simulations=simulations),
+        search=SearchConfig(num_simulations=simulations, backend=backend),
         selfplay=SelfPlayConfig(num_envs=batch, steps_per_iteration=steps),
     )
 
@@ -271,6 +281,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--dtype", choices=("float32", "bfloat16"), default="float32")
     parser.add_argument("--no-baseline", action="store_true", help="skip pgx + mctx")
     parser.add_argument(
+        "--backends",
+        nargs="+",
+        choices=("native", "mctx"),
+        default=["native", "mctx"],
+        help="our search backends to measure (the first fills the summary)",
+    )
+    parser.add_argument(
         "--cpu",
         action="store_true",
         help="the same grid at CPU-sized batches: " + " ".join(CPU_ARGS),
@@ -290,9 +307,10 @@ def points(args) -> list[tuple[BenchConfig, int, int]]:
 
 
 def measure_point(config, batch, simulations, args, use_baseline) -> dict:
+    """The first of ``args.backends`` fills the row's top-level numbers; every backend's numbers
+    are under ``row["backends"][name]``, each with its ratio to the baseline."""
     from alphazero.train import Trainer
 
-    settings = train_config(config, batch, simulations, args.steps, args.dtype)
     row = {
         "config": config.label,
         "board_size": config.board_size,
@@ -301,13 +319,25 @@ def measure_point(config, batch, simulations, args, use_baseline) -> dict:
         "batch": batch,
         "simulations": simulations,
         "steps": args.steps,
-        **measure_trainer(Trainer(settings), args.repeats),
+        "backends": {},
     }
-    row["selfplay_simulations_per_second"] = row["selfplay_positions_per_second"] * simulations
+    for backend in args.backends:
+        settings = train_config(config, batch, simulations, args.steps, args.dtype, backend)
+        numbers = measure_trainer(Trainer(settings), args.repeats)
+        numbers["selfplay_simulations_per_second"] = (
+            numbers["selfplay_positions_per_second"] * simulations
+        )
+        row["backends"][backend] = numbers
+    row.update(row["backends"][args.backends[0]])
+    row["search_backend"] = args.backends[0]
     if use_baseline:
         base = measure_baseline(config, batch, simulations, args.steps, args.dtype, args.repeats)
         row["baseline"] = base
-        row["ratio"] = row["selfplay_positions_per_second"] / base["positions_per_second"]
+        for numbers in row["backends"].values():
+            numbers["ratio"] = (
+                numbers["selfplay_positions_per_second"] / base["positions_per_second"]
+            )
+        row["ratio"] = row["backends"][args.backends[0]]["ratio"]
     row["peak_device_bytes"] = peak_device_bytes()
     return row
 
@@ -333,20 +363,38 @@ def main(argv=None) -> dict:
         print(
             f"  selfplay {config.label} batch {batch} sims {simulations}: "
             f"{row['selfplay_positions_per_second']:,.0f} pos/s"
-            + (f", ours/base {row['ratio']:.2f}" if use_baseline else ""),
+            + (
+                "".join(
+                    f", {name}/base {numbers['ratio']:.2f}"
+                    for name, numbers in row["backends"].items()
+                )
+                if use_baseline
+                else ""
+            ),
             file=sys.stderr,
         )
-    headers = ["config", "params", "batch", "sims", "self-play pos/s", "sims/s"]
+    headers = ["config", "params", "batch", "sims"]
+    for backend in args.backends:
+        headers += [f"{backend} pos/s", f"{backend} sims/s"]
+        if use_baseline:
+            headers.append(f"{backend}/base")
     if use_baseline:
-        headers += ["base pos/s", "ours/base"]
+        headers.append("base pos/s")
     headers += ["iter pos/s", "iter Jones F/s", "play XLA F/s", "compile s", "program MiB"]
     headers += ["peak MiB"]
     table = []
     for row in rows:
         line = [row["config"], row["parameters"], row["batch"], row["simulations"]]
-        line += [row["selfplay_positions_per_second"], row["selfplay_simulations_per_second"]]
+        for backend in args.backends:
+            numbers = row["backends"][backend]
+            line += [
+                numbers["selfplay_positions_per_second"],
+                numbers["selfplay_simulations_per_second"],
+            ]
+            if use_baseline:
+                line.append(numbers["ratio"])
         if use_baseline:
-            line += [row["baseline"]["positions_per_second"], row["ratio"]]
+            line.append(row["baseline"]["positions_per_second"])
         line += [
             row["iteration_positions_per_second"],
             row["iteration_jones_flops_per_second"],
@@ -358,7 +406,8 @@ def main(argv=None) -> dict:
         table.append(line)
     print(
         f"Self-play (gumbel), {args.steps} move(s) per iteration, {args.dtype} "
-        f"({jax.default_backend()}); base = pgx Hex + mctx + the same MLP"
+        f"({jax.default_backend()}); base = pgx Hex + mctx + the same MLP; iteration, compile and "
+        f"memory columns for the {args.backends[0]} search"
     )
     print(format_table(headers, table))
     return {"dtype": args.dtype, "baseline": use_baseline, "rows": rows}

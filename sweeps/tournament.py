@@ -201,7 +201,7 @@ def run_tournament(
         remote = ray.remote(play_batch).options(num_cpus=1, max_retries=1)
     active = set(boards)
     statuses: dict[int, dict[str, Any]] = {}
-    batches = 0
+    batches = played = 0
     started = time.perf_counter()
     while active and (max_batches is None or batches < max_batches):
         work = []
@@ -227,13 +227,32 @@ def run_tournament(
                 play_batch(sweep_dir, pairs, games_per_pairing, seed, settings.greedy)
         batches += 1
         elapsed = time.perf_counter() - started
+        batch_games = sum(len(pairs) * games_per_pairing for _, pairs, _ in work)
+        played += batch_games
         log(
-            f"tournament batch {batches} ({elapsed:.0f} s): "
+            _progress_line(statuses, boards, budget, target_se, batch_games, played, elapsed)
+            + f" | batch {batches}: "
             + "; ".join(_describe(statuses[board]) for board, _, _ in work)
         )
     for board_size, status in statuses.items():
         log(f"tournament board {board_size}: {_describe(status)} (finished)")
     return [statuses[board] for board in sorted(statuses)]
+
+
+def _progress_line(statuses, boards, budget, target_se, batch_games, played, elapsed) -> str:
+    """A bar of the games stored (the batch just played included) against the game budget of all
+    boards, this run's games per second, and the largest rating error (as of the batch's start)
+    against the target."""
+    total = budget * len(boards)
+    stored = sum(status["games"] for status in statuses.values()) + batch_games
+    stored = min(stored, total)
+    filled = int(24 * stored / total) if total else 24
+    errors = [status["max_se"] for status in statuses.values() if "max_se" in status]
+    se = f"max SE {max(errors):.0f}/{target_se:.0f} Elo" if errors else "seeding"
+    return (
+        f"tournament [{'#' * filled}{'.' * (24 - filled)}] {stored:,}/{total:,} games "
+        f"{played / max(elapsed, 1e-9):,.1f} games/s {se} ({elapsed:.0f} s)"
+    )
 
 
 def _describe(status: dict[str, Any]) -> str:

@@ -164,6 +164,9 @@ def test_resume_after_third_snapshot_equals_uninterrupted_run(tmp_path, tiny_run
     assert [json.loads(line)["iteration"] for line in lines] == list(range(1, len(lines) + 1))
     again = train(config, tmp_path / "part")
     assert again.skipped
+    # The search backend changes speed only: a run continues (here: is done) under the other one.
+    other = "mctx" if config.search.backend == "native" else "native"
+    assert train(tiny_config(search={"backend": other}), tmp_path / "part").skipped
     with pytest.raises(ConfigError, match="different config"):
         train(tiny_config(seed=1), tmp_path / "part")
 
