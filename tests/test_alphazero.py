@@ -216,6 +216,9 @@ def test_agents_act_legally_and_compile_once_per_kind(tiny_run):
     results = play_matches(pairings, 4, jax.random.key(1))
     assert agents_module.compile_count() == before  # 20 more pairings, no new program
     assert all(r.games == 2 for r in results) and len(results) == 2 * len(pairings)
+    # Two results per pairing, in pairing order: A first, then B first.
+    assert [(r.first, r.second) for r in results[::2]] == [(a.name, b.name) for a, b in pairings]
+    assert [(r.first, r.second) for r in results[1::2]] == [(b.name, a.name) for a, b in pairings]
     random_results = play_matches([(snapshots[0], RandomAgent(3))], 6, jax.random.key(2))
     assert sum(r.games for r in random_results) == 6
 
