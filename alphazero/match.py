@@ -64,8 +64,23 @@ def _take(tree, start, stop):
     return jax.tree.map(lambda x: x[start:stop], tree)
 
 
-def _concat(first, second):
-    return jax.tree.map(lambda a, b: jnp.concatenate([a, b]), first, second)
+def _final_winners(states) -> np.ndarray:
+    """The winner of every finished game (0 black, 1 white); a game still running is a bug."""
+    winners = np.asarray(states.winner)
+    if (winners < 0).any():
+        raise RuntimeError("a match ended with unfinished games; this is a bug")
+    return winners
+
+
+def _pair_results(agent_a, agent_b, winners: np.ndarray) -> list[MatchResult]:
+    """The two results of one pairing from its games' winners [G]: the first half has A moving
+    first, the second half B."""
+    half = winners.shape[0] // 2
+    first, second = winners[:half], winners[half:]
+    return [
+        MatchResult(agent_a.name, agent_b.name, int((first == 0).sum()), int((first == 1).sum())),
+        MatchResult(agent_b.name, agent_a.name, int((second == 0).sum()), int((second == 1).sum())),
+    ]
 
 
 def play_match(agent_a, agent_b, num_games: int, key: jax.Array, env=None) -> list[MatchResult]:
@@ -95,23 +110,7 @@ def play_match(agent_a, agent_b, num_games: int, key: jax.Array, env=None) -> li
             ]
         )
         states = step(states, actions)
-    winners = np.asarray(states.winner)
-    if (winners < 0).any():
-        raise RuntimeError("a match ended with unfinished games; this is a bug")
-    return [
-        MatchResult(
-            agent_a.name,
-            agent_b.name,
-            int((winners[:half] == 0).sum()),
-            int((winners[:half] == 1).sum()),
-        ),
-        MatchResult(
-            agent_b.name,
-            agent_a.name,
-            int((winners[half:] == 0).sum()),
-            int((winners[half:] == 1).sum()),
-        ),
-    ]
+    return _pair_results(agent_a, agent_b, _final_winners(states))
 
 
 def _mover_key(agent):
@@ -203,7 +202,8 @@ def _play_board(pairings, num_games: int, key) -> list[list[MatchResult]]:
     movers: dict[tuple, _Mover] = {}
     for p, pair in enumerate(pairings):
         for side, agent in enumerate(pair):
-            mover = movers.setdefault(_mover_key(agent), _Mover(_mover_key(agent)))
+            key_of_agent = _mover_key(agent)
+            mover = movers.setdefault(key_of_agent, _Mover(key_of_agent))
             mover.agents.append(agent)
             mover.slots.append((p, side))
     plans = [_plan(mover, num_games, half) for mover in movers.values()]
@@ -220,23 +220,8 @@ def _play_board(pairings, num_games: int, key) -> list[list[MatchResult]]:
             moves = act(move_key, gather(states, index[parity]))
             actions = scatter(actions, index[parity], moves)
         states = step(states, actions)
-    winners = np.asarray(states.winner).reshape(len(pairings), num_games)
-    if (winners < 0).any():
-        raise RuntimeError("a match ended with unfinished games; this is a bug")
-    results = []
-    for p, (agent_a, agent_b) in enumerate(pairings):
-        first, second = winners[p, :half], winners[p, half:]
-        results.append(
-            [
-                MatchResult(
-                    agent_a.name, agent_b.name, int((first == 0).sum()), int((first == 1).sum())
-                ),
-                MatchResult(
-                    agent_b.name, agent_a.name, int((second == 0).sum()), int((second == 1).sum())
-                ),
-            ]
-        )
-    return results
+    winners = _final_winners(states).reshape(len(pairings), num_games)
+    return [_pair_results(a, b, winners[p]) for p, (a, b) in enumerate(pairings)]
 
 
 def _plan(mover: _Mover, num_games: int, half: int):

@@ -115,16 +115,10 @@ def make_search(
     fraction = config.dirichlet_fraction if root_noise else 0.0
 
     def _native(params, key, logits, value, states, invalid) -> SearchOutput:
+        inputs = (params, key, logits, value, states, invalid, recurrent_fn, simulations)
         if config.algorithm == "gumbel":
             result = native_search.gumbel_muzero(
-                params,
-                key,
-                logits,
-                value,
-                states,
-                invalid,
-                recurrent_fn,
-                simulations,
+                *inputs,
                 max_num_considered_actions=config.max_num_considered_actions,
                 gumbel_scale=config.gumbel_scale,
                 value_scale=config.c_scale,
@@ -132,16 +126,7 @@ def make_search(
             )
         else:
             result = native_search.puct(
-                params,
-                key,
-                logits,
-                value,
-                states,
-                invalid,
-                recurrent_fn,
-                simulations,
-                pb_c_init=config.pb_c_init,
-                pb_c_base=config.pb_c_base,
+                *inputs, pb_c_init=config.pb_c_init, pb_c_base=config.pb_c_base
             )
         return SearchOutput(result.action, result.action_weights, result.root_value)
 

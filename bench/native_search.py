@@ -22,7 +22,6 @@ network at ``--sweep-batch`` for every ``--sweep-simulations`` count. Configs ar
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import statistics
 import sys
 import time
@@ -35,32 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import jax
 import jax.numpy as jnp
 from hex_env import format_table, time_calls
+from selfplay import parse_config
 
 DEFAULT_CONFIGS = ("3:2x4", "5:16x4", "7:128x4", "9:512x4")
 BACKENDS = ("mctx", "native")
-
-
-@dataclasses.dataclass(frozen=True)
-class BenchConfig:
-    board_size: int
-    width: int
-    depth: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.board_size}x{self.board_size} {self.width}x{self.depth}"
-
-
-def parse_config(text: str) -> BenchConfig:
-    """``'9:512x4'`` -> board 9, MLP width 512, depth 4."""
-    try:
-        size, network = text.split(":")
-        width, depth = network.lower().split("x")
-        return BenchConfig(int(size), int(width), int(depth))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"config {text!r} must be SIZE:WIDTHxDEPTH, e.g. 5:16x4"
-        ) from None
 
 
 def positions(env, batch: int, seed: int = 0):
