@@ -25,7 +25,11 @@ layout and bookkeeping, chosen for small boards and speed:
   mctx's ``r + d * G`` recursion (every term is a sign flip of one value or one +-1 reward, so no
   rounding differs), and 0 below a finished game. The running mean is mctx's formula, written so
   that XLA fuses the same multiply-add.
-- The game states per node are the env's own state (a pytree, stored ``[N, B, ...]``).
+- The game state per node is stored packed: ``pack(states)`` on the way in and ``unpack(rows)``
+  before stepping a parent, both batched (`make_search` passes the env's ``pack`` and ``unpack``
+  where it has them: Hex drops its float observation, a function of the board, and keeps int16
+  labels, so a 9x9 node's state is 358 bytes instead of 1,180). The children index is int16 while
+  the tree has fewer than 32,768 nodes.
 
 Invariants the layout relies on (as in mctx with ``max_depth = num_simulations``): a simulation
 always ends on an edge that was never expanded (the tree has ``i + 1`` nodes at simulation ``i``),
@@ -65,8 +69,8 @@ class Tree(NamedTuple):
     sign: jax.Array  # [N, B] float32, product of discounts from the root (+1, -1 or 0)
     gain: jax.Array  # [N, B] float32, sum over the root path of reward * sign of the edge's parent
     logits: jax.Array  # [N, B, A] float32, prior logits of the node's actions
-    children: jax.Array  # [N, B, A] int32, child node index or UNVISITED
-    states: Any  # game states, every leaf [N, B, ...]
+    children: jax.Array  # [N, B, A] int16 (int32 past 32,767 nodes), child index or UNVISITED
+    states: Any  # packed game states, every leaf [N, B, ...]
 
     @property
     def visits(self) -> jax.Array:
@@ -200,6 +204,7 @@ def _children_stats(tree: Tree, children):
     """Visit counts [B, A] (float32, whole numbers) and q-values [B, A] of the children listed
     in ``children`` (0 and 0 where unvisited, as in mctx)."""
     batch = children.shape[0]
+    children = children.astype(jnp.int32)
     visited = children != UNVISITED
     flat = jnp.where(visited, children, 0) * batch + jnp.arange(batch, dtype=jnp.int32)[:, None]
     stats = jnp.where(visited[..., None], tree.stats.reshape(-1, 2)[flat], 0.0)
@@ -214,7 +219,17 @@ def _node_view(tree: Tree, node):
     return children, logits, visits, q
 
 
-def init_tree(root_logits, root_value, root_states, num_simulations: int) -> Tree:
+def _identity(states):
+    return states
+
+
+def children_dtype(nodes: int):
+    """The narrowest integer type that holds every node index and UNVISITED."""
+    return jnp.int16 if nodes <= np.iinfo(np.int16).max else jnp.int32
+
+
+def init_tree(root_logits, root_value, root_states, num_simulations: int, pack=_identity) -> Tree:
+    """The tree before any simulation: the root's statistics and its packed state."""
     batch, num_actions = root_logits.shape
     nodes = num_simulations + 1
 
@@ -235,8 +250,8 @@ def init_tree(root_logits, root_value, root_states, num_simulations: int) -> Tre
         sign=node_array(jnp.ones((batch,), jnp.float32)),
         gain=node_array(zeros),
         logits=jnp.zeros((nodes, batch, num_actions), jnp.float32).at[0].set(root_logits),
-        children=jnp.full((nodes, batch, num_actions), UNVISITED, jnp.int32),
-        states=jax.tree.map(node_states, root_states),
+        children=jnp.full((nodes, batch, num_actions), UNVISITED, children_dtype(nodes)),
+        states=jax.tree.map(node_states, pack(root_states)),
     )
 
 
@@ -251,7 +266,7 @@ def _descend(tree: Tree, root_action, select, max_depth: int, carry_extra):
     batch_range = jnp.arange(batch, dtype=jnp.int32)
     rows = -(-max_depth // BACKUP_ROWS) * BACKUP_ROWS
     path = jnp.full((rows, batch), nodes, jnp.int32).at[0].set(0)
-    child = tree.children[0, batch_range, root_action]
+    child = tree.children[0, batch_range, root_action].astype(jnp.int32)
     start = (jnp.zeros((batch,), jnp.int32), root_action, child, jnp.int32(1), path, carry_extra)
 
     def cond(state):
@@ -265,6 +280,7 @@ def _descend(tree: Tree, root_action, select, max_depth: int, carry_extra):
         chosen, extra = select(node, depth, extra)
         action = jnp.where(going, chosen, action)
         child = tree.children.reshape(-1)[(node * batch + batch_range) * num_actions + chosen]
+        child = child.astype(jnp.int32)
         child = jnp.where(going, child, UNVISITED)
         path = jax.lax.dynamic_update_index_in_dim(path, jnp.where(going, node, nodes), depth, 0)
         return node, action, child, depth + 1, path, extra
@@ -273,13 +289,16 @@ def _descend(tree: Tree, root_action, select, max_depth: int, carry_extra):
     return node, action, path, depth
 
 
-def _expand_and_backup(params, tree: Tree, recurrent_fn, parent, action, path, rows, sim, key):
+def _expand_and_backup(
+    params, tree: Tree, recurrent_fn, parent, action, path, rows, sim, key, codec
+):
     """Step the game from ``parent`` by ``action`` into node ``sim + 1``, then back the new
-    node's value up the first ``rows`` rows of the path."""
+    node's value up the first ``rows`` rows of the path. ``codec`` is (pack, unpack)."""
+    pack, unpack = codec
     nodes, batch = tree.value.shape
     batch_range = jnp.arange(batch)
     new = sim + 1
-    parent_states = jax.tree.map(lambda x: rows_of(x, parent), tree.states)
+    parent_states = unpack(jax.tree.map(lambda x: rows_of(x, parent), tree.states))
     output, states = recurrent_fn(params, key, action, parent_states)
     reward = output.reward.astype(jnp.float32)
     discount = output.discount.astype(jnp.float32)
@@ -301,8 +320,10 @@ def _expand_and_backup(params, tree: Tree, recurrent_fn, parent, action, path, r
         sign=put(tree.sign, sign),
         gain=put(tree.gain, gain),
         logits=put(tree.logits, output.prior_logits.astype(jnp.float32)),
-        children=tree.children.at[parent, batch_range, action].set(new),
-        states=jax.tree.map(put, tree.states, states),
+        children=tree.children.at[parent, batch_range, action].set(
+            jnp.asarray(new, tree.children.dtype)
+        ),
+        states=jax.tree.map(put, tree.states, pack(states)),
     )
     leaf_return = sign * value
 
@@ -359,10 +380,13 @@ def gumbel_muzero(
     gumbel_scale: float = 1.0,
     value_scale: float = 0.1,
     maxvisit_init: float = 50.0,
+    pack: Callable = _identity,
+    unpack: Callable = _identity,
 ) -> SearchResult:
     """Gumbel MuZero as ``mctx.gumbel_muzero_policy`` with ``qtransform_completed_by_mix_value``
     (``value_scale``, ``maxvisit_init``, rescaled, mixed value): the same action, weights and root
-    value for the same key. root_logits, invalid: [B, A]; root_value: [B]."""
+    value for the same key. root_logits, invalid: [B, A]; root_value: [B]. ``pack`` and ``unpack``
+    (batched) convert game states to and from the form stored per node; identity by default."""
     if num_simulations < 1:
         raise ValueError("num_simulations must be at least 1")
     root_logits = mask_invalid(root_logits, invalid)
@@ -392,9 +416,11 @@ def gumbel_muzero(
             return interior(q, visits, logits, rows_of(tree.raw_value, node)), extra
 
         parent, action, path, rows = _descend(tree, root_action, select, num_simulations, ())
-        return _expand_and_backup(params, tree, recurrent_fn, parent, action, path, rows, sim, None)
+        return _expand_and_backup(
+            params, tree, recurrent_fn, parent, action, path, rows, sim, None, (pack, unpack)
+        )
 
-    tree = init_tree(root_logits, root_value, root_states, num_simulations)
+    tree = init_tree(root_logits, root_value, root_states, num_simulations, pack)
     tree = jax.lax.fori_loop(0, num_simulations, simulate, tree)
 
     visits, q = _root_counts(tree)
@@ -427,10 +453,13 @@ def puct(
     num_simulations: int,
     pb_c_init: float = 1.25,
     pb_c_base: float = 19652.0,
+    pack: Callable = _identity,
+    unpack: Callable = _identity,
 ) -> SearchResult:
     """MuZero's PUCT as ``mctx.muzero_policy`` with ``dirichlet_fraction=0`` (any root noise is
     already in ``root_logits``), ``qtransform_by_parent_and_siblings`` and temperature 1: the same
-    visit counts, weights (visit shares), sampled action and root value for the same key."""
+    visit counts, weights (visit shares), sampled action and root value for the same key.
+    ``pack`` and ``unpack`` as in `gumbel_muzero`."""
     if num_simulations < 1:
         raise ValueError("num_simulations must be at least 1")
     num_batch, num_actions = root_logits.shape
@@ -467,10 +496,12 @@ def puct(
             return argmax(node_scores), keys
 
         parent, action, path, rows = _descend(tree, root_action, select, num_simulations, keys)
-        tree = _expand_and_backup(params, tree, recurrent_fn, parent, action, path, rows, sim, None)
+        tree = _expand_and_backup(
+            params, tree, recurrent_fn, parent, action, path, rows, sim, None, (pack, unpack)
+        )
         return tree, key
 
-    tree = init_tree(root_logits, root_value, root_states, num_simulations)
+    tree = init_tree(root_logits, root_value, root_states, num_simulations, pack)
     tree, _ = jax.lax.fori_loop(0, num_simulations, simulate, (tree, search_key))
 
     visits, _ = _root_counts(tree)

@@ -114,11 +114,17 @@ def make_search(
     alpha = config.dirichlet_alpha or 10.0 / env.num_cells
     fraction = config.dirichlet_fraction if root_noise else 0.0
 
+    # The native tree stores the game's packed state per node, where the game has one.
+    codec = {}
+    if hasattr(env, "pack") and hasattr(env, "unpack"):
+        codec = {"pack": jax.vmap(env.pack), "unpack": jax.vmap(env.unpack)}
+
     def _native(params, key, logits, value, states, invalid) -> SearchOutput:
         inputs = (params, key, logits, value, states, invalid, recurrent_fn, simulations)
         if config.algorithm == "gumbel":
             result = native_search.gumbel_muzero(
                 *inputs,
+                **codec,
                 max_num_considered_actions=config.max_num_considered_actions,
                 gumbel_scale=config.gumbel_scale,
                 value_scale=config.c_scale,
@@ -126,7 +132,7 @@ def make_search(
             )
         else:
             result = native_search.puct(
-                *inputs, pb_c_init=config.pb_c_init, pb_c_base=config.pb_c_base
+                *inputs, pb_c_init=config.pb_c_init, pb_c_base=config.pb_c_base, **codec
             )
         return SearchOutput(result.action, result.action_weights, result.root_value)
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import jax
 import jax.numpy as jnp
 from hex_env import format_table, time_calls
-from selfplay import parse_config
+from selfplay import compile_with_memory, mebibytes, parse_config
 
 DEFAULT_CONFIGS = ("3:2x4", "5:16x4", "7:128x4", "9:512x4")
 BACKENDS = ("mctx", "native")
@@ -104,9 +104,7 @@ def compile_search(env, model, params, states, simulations, backend, args):
 
     settings = SearchConfig(algorithm=args.algorithm, num_simulations=simulations, backend=backend)
     search = make_search(env, model, settings, root_noise=True)
-    started = time.perf_counter()
-    compiled = jax.jit(search).lower(params, jax.random.key(1), states).compile()
-    return compiled, time.perf_counter() - started
+    return compile_with_memory(jax.jit(search), params, jax.random.key(1), states)
 
 
 def compile_move(config, batch, simulations, backend, args):
@@ -149,12 +147,21 @@ def compile_move(config, batch, simulations, backend, args):
 
 def measure_point(config, batch: int, simulations: int, args) -> dict:
     env, model, params, states = build(config, batch, simulations, args)
-    calls, compile_seconds = {}, {}
+    calls, compile_seconds, memory = {}, {}, {}
     for backend in BACKENDS:
-        compiled, compile_seconds[backend] = compile_search(
+        compiled, compile_seconds[backend], memory[backend] = compile_search(
             env, model, params, states, simulations, backend, args
         )
         calls[backend] = lambda compiled=compiled: compiled(params, jax.random.key(1), states)
+    row = {
+        "config": config.label,
+        "batch": batch,
+        "simulations": simulations,
+        "compile_seconds": compile_seconds,
+        "program_bytes": memory,
+    }
+    if args.memory_only:
+        return row
     moves = {}
     if args.selfplay and args.network != "none":
         for backend in BACKENDS:
@@ -167,15 +174,9 @@ def measure_point(config, batch: int, simulations: int, args) -> dict:
             _, seconds = time_calls(call, args.repeats, min_seconds=args.min_seconds)
             median = statistics.median(seconds)
             best[name] = min(best.get(name, float("inf")), median)
-    row = {
-        "config": config.label,
-        "batch": batch,
-        "simulations": simulations,
-        "seconds": best,
-        "positions_per_second": {name: batch / s for name, s in best.items()},
-        "compile_seconds": compile_seconds,
-        "ratio": best["mctx"] / best["native"],
-    }
+    row["seconds"] = best
+    row["positions_per_second"] = {name: batch / s for name, s in best.items()}
+    row["ratio"] = best["mctx"] / best["native"]
     if moves:
         row["move_ratio"] = best["mctx move"] / best["native move"]
     return row
@@ -199,7 +200,26 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3, help="timed calls per round")
     parser.add_argument("--min-seconds", type=float, default=0.5, help="timed seconds per round")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per point")
+    parser.add_argument(
+        "--memory-only",
+        action="store_true",
+        help="compile only and print each program's memory (GPU sizes can be sized on a CPU)",
+    )
     return parser.parse_args(argv)
+
+
+def print_memory(rows) -> None:
+    """The compiled search programs' memory (arguments + outputs + temporaries, XLA's analysis)."""
+    table = []
+    for row in rows:
+        memory = row["program_bytes"]
+        line = [row["config"], row["batch"], row["simulations"]]
+        line += [mebibytes(memory["mctx"]), mebibytes(memory["native"])]
+        both = memory["mctx"] is not None and memory["native"] is not None
+        line.append(memory["mctx"] / memory["native"] if both else "n/a")
+        table.append(line)
+    print(f"One search program's memory, MiB, compiled for {jax.default_backend()}")
+    print(format_table(["config", "batch", "sims", "mctx MiB", "native MiB", "mctx/native"], table))
 
 
 def main(argv=None) -> dict:
@@ -212,14 +232,19 @@ def main(argv=None) -> dict:
     for config, batch, simulations in dict.fromkeys(grid):
         row = measure_point(config, batch, simulations, args)
         rows.append(row)
+        if args.memory_only:
+            continue
         rate = row["positions_per_second"]
         print(
             f"  {row['config']} batch {batch} sims {simulations}: mctx {rate['mctx']:,.0f}/s, "
             f"native {rate['native']:,.0f}/s, native/mctx {row['ratio']:.2f}",
             file=sys.stderr,
         )
+    if args.memory_only:
+        print_memory(rows)
+        return {"args": vars(args) | {"configs": [c.label for c in args.configs]}, "rows": rows}
     headers = ["config", "batch", "sims", "mctx pos/s", "native pos/s", "native/mctx"]
-    headers += ["mctx compile s", "native compile s"]
+    headers += ["mctx compile s", "native compile s", "mctx MiB", "native MiB"]
     moves = any("move_ratio" in row for row in rows)
     if moves:
         headers += ["mctx move pos/s", "native move pos/s", "move native/mctx"]
@@ -228,6 +253,7 @@ def main(argv=None) -> dict:
         rate, compile_seconds = row["positions_per_second"], row["compile_seconds"]
         line = [row["config"], row["batch"], row["simulations"], rate["mctx"], rate["native"]]
         line += [row["ratio"], compile_seconds["mctx"], compile_seconds["native"]]
+        line += [mebibytes(row["program_bytes"]["mctx"]), mebibytes(row["program_bytes"]["native"])]
         if moves:
             line += [rate.get("mctx move", 0.0), rate.get("native move", 0.0)]
             line += [row.get("move_ratio", 0.0)]

@@ -97,22 +97,29 @@ def _median_after_warmup(call, repeats: int) -> tuple[float, float]:
     return first, statistics.median(seconds)
 
 
-def compile_program(function, *args) -> tuple[float, int | None]:
-    """(seconds to lower and compile jitted ``function`` for ``args``; its arguments + outputs +
-    temporaries from XLA's memory analysis, or None where the backend does not report it)."""
+def compile_with_memory(function, *args):
+    """(compiled program, seconds to lower and compile jitted ``function`` for ``args``, its
+    arguments + outputs + temporaries from XLA's memory analysis or None where the backend does
+    not report it)."""
     started = time.perf_counter()
     compiled = function.lower(*args).compile()
     seconds = time.perf_counter() - started
     try:
         analysis = compiled.memory_analysis()
-        return seconds, int(
+        memory = int(
             analysis.argument_size_in_bytes
             + analysis.output_size_in_bytes
             + analysis.temp_size_in_bytes
             - analysis.alias_size_in_bytes
         )
     except Exception:  # not every backend implements it
-        return seconds, None
+        memory = None
+    return compiled, seconds, memory
+
+
+def compile_program(function, *args) -> tuple[float, int | None]:
+    """`compile_with_memory` without the program: (seconds, bytes or None)."""
+    return compile_with_memory(function, *args)[1:]
 
 
 def peak_device_bytes() -> int | None:
@@ -342,7 +349,7 @@ def measure_point(config, batch, simulations, args, use_baseline) -> dict:
     return row
 
 
-def _mib(value) -> float | str:
+def mebibytes(value) -> float | str:
     return "n/a" if value is None else value / 2**20
 
 
@@ -400,8 +407,8 @@ def main(argv=None) -> dict:
             row["iteration_jones_flops_per_second"],
             row["selfplay_xla_flops_per_second"],
             row["selfplay_compile_seconds"],
-            _mib(row["selfplay_program_bytes"]),
-            _mib(row["peak_device_bytes"]),
+            mebibytes(row["selfplay_program_bytes"]),
+            mebibytes(row["peak_device_bytes"]),
         ]
         table.append(line)
     print(

@@ -337,3 +337,9 @@ def test_backend_setting():
     assert config.search.backend == "native"
     with pytest.raises(ConfigError, match="search.backend"):
         from_dict(TrainConfig, {"search": {"backend": "cuda"}})
+
+
+def test_children_index_type_holds_every_node():
+    assert native_search.children_dtype(32767) == jnp.int16
+    assert native_search.children_dtype(32768) == jnp.int32
+    assert jnp.iinfo(native_search.children_dtype(32767)).min <= native_search.UNVISITED
