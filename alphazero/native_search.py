@@ -37,7 +37,9 @@ so node ``i + 1`` is always new, and the path of visited nodes has at most ``i +
 
 The PUCT tie-break noise (``1e-7 * uniform`` added to the scores) is drawn from the same key stream
 as mctx's (per simulation ``split(key, 3)``; per game ``split(simulate_key, B)``; per depth
-``split``), so the visit counts and the sampled action equal mctx's for the same key.
+``split``), so the visit counts and the sampled action equal mctx's for the same key. The
+uniforms themselves are drawn only when some game's best two scores are close enough for them to
+matter (`with_tie_noise`); the keys are split at every step regardless.
 """
 
 from __future__ import annotations
@@ -172,10 +174,11 @@ def gumbel_interior_action(q, visits, logits, raw_value, value_scale, maxvisit_i
     return argmax(to_argmax)
 
 
-def puct_scores(q, visits, logits, node_visits, node_value, pb_c_init, pb_c_base, noise):
-    """mctx's ``muzero_action_selection`` scores with ``qtransform_by_parent_and_siblings``.
+def puct_scores(q, visits, logits, node_visits, node_value, pb_c_init, pb_c_base):
+    """mctx's ``muzero_action_selection`` scores with ``qtransform_by_parent_and_siblings``,
+    before the tie-break noise (`with_tie_noise`).
 
-    q, visits, logits, noise: [B, A]; node_visits (int32), node_value: [B]. Returns [B, A]."""
+    q, visits, logits: [B, A]; node_visits (int32), node_value: [B]. Returns [B, A]."""
     node_visits = node_visits[:, None]
     pb_c = pb_c_init + jnp.log((node_visits + pb_c_base + 1.0) / pb_c_base)
     probs = jax.nn.softmax(logits, axis=-1)
@@ -186,7 +189,32 @@ def puct_scores(q, visits, logits, node_visits, node_value, pb_c_init, pb_c_base
     low = jnp.minimum(node_value, jnp.min(safe_q, axis=-1, keepdims=True))
     high = jnp.maximum(node_value, jnp.max(safe_q, axis=-1, keepdims=True))
     value = (jnp.where(visited, q, low) - low) / jnp.maximum(high - low, 1e-8)
-    return value + policy + TIE_NOISE * noise
+    return value + policy
+
+
+def _uniform_rows(keys, num_actions: int):
+    return jax.vmap(lambda k: jax.random.uniform(k, (num_actions,)))(keys)
+
+
+def with_tie_noise(scores, keys, invalid=None):
+    """``scores + 1e-7 * uniform`` as mctx's PUCT adds before its argmax (uniforms from ``keys``,
+    one per game), then ``invalid`` actions at -inf -- but the uniforms are only drawn when some
+    game has a near tie. Where the best score leads every other valid one by more than
+    ``2 * (1e-7 + eps * |best|)``, no noise in [0, 1e-7) can change the argmax (float addition is
+    monotone: ``fl(s + noise) <= fl(s + 1e-7) < best <= fl(best + noise)``), so the scores are
+    returned without it and the argmax is the same as mctx's. Drawing A uniforms per game (A / 2
+    threefry blocks) costs more than the scores themselves. scores: [B, A]; keys: [B]."""
+    valid_scores = scores if invalid is None else jnp.where(invalid, -jnp.inf, scores)
+    best = jnp.max(valid_scores, axis=-1, keepdims=True)
+    margin = 2 * (TIE_NOISE + jnp.finfo(scores.dtype).eps * jnp.abs(best))
+    near_tie = jnp.sum(valid_scores >= best - margin, axis=-1) > 1
+
+    def noisy():
+        noise = _uniform_rows(keys, scores.shape[-1])
+        noisy_scores = scores + TIE_NOISE * noise
+        return noisy_scores if invalid is None else jnp.where(invalid, -jnp.inf, noisy_scores)
+
+    return jax.lax.cond(jnp.any(near_tie), noisy, lambda: valid_scores)
 
 
 # ---- The tree -------------------------------------------------------------------------------
@@ -433,10 +461,6 @@ def gumbel_muzero(
     return SearchResult(action, weights, tree.value[0], tree)
 
 
-def _uniform_rows(keys, num_actions: int):
-    return jax.vmap(lambda k: jax.random.uniform(k, (num_actions,)))(keys)
-
-
 def _split_rows(keys):
     pairs = jax.vmap(jax.random.split)(keys)
     return pairs[:, 0], pairs[:, 1]
@@ -475,25 +499,18 @@ def puct(
         key, simulate_key, _ = jax.random.split(key, 3)
         keys, selection_keys = _split_rows(jax.random.split(simulate_key, num_batch))
         visits, q = _root_counts(tree)
-        noise = _uniform_rows(selection_keys, num_actions)
         root_visits = tree.stats[0, :, 0]
-        root_scores = scores(q, visits, tree.logits[0], root_visits, tree.value[0], noise=noise)
-        root_action = masked_argmax(root_scores, invalid)
+        root_scores = scores(q, visits, tree.logits[0], root_visits, tree.value[0])
+        root_action = argmax(with_tie_noise(root_scores, selection_keys, invalid))
 
         def select(node, depth, keys):
             del depth
             keys, selection_keys = _split_rows(keys)
             _, logits, visits, q = _node_view(tree, node)
-            noise = _uniform_rows(selection_keys, num_actions)
             node_scores = scores(
-                q,
-                visits,
-                logits,
-                rows_of(tree.stats, node)[:, 0],
-                rows_of(tree.value, node),
-                noise=noise,
+                q, visits, logits, rows_of(tree.stats, node)[:, 0], rows_of(tree.value, node)
             )
-            return argmax(node_scores), keys
+            return argmax(with_tie_noise(node_scores, selection_keys)), keys
 
         parent, action, path, rows = _descend(tree, root_action, select, num_simulations, keys)
         tree = _expand_and_backup(

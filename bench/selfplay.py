@@ -15,10 +15,11 @@ simulations per move, then the ``--sweep-config`` network at ``--sweep-batch`` f
 
 Simulations/s = positions/s x simulations. Memory: the compiled self-play program's footprint
 (arguments + outputs + temporaries, from XLA's memory analysis; on any backend) and, where the device
-reports it (GPU/TPU), the process's peak device memory so far. Times are medians of ``--repeats``
-calls after a warm-up call; compile seconds are those of lowering and compiling the self-play
-program. Configs are
-``SIZE:WIDTHxDEPTH`` of Jones's residual MLP.
+reports it (GPU/TPU), the process's peak device memory so far. Self-play times: ``--rounds`` rounds
+that time each backend's moves and the baseline's in turn (so that other load on the machine hits
+all alike), each the median of ``--repeats`` calls after a warm-up call; the best round is kept.
+Iteration times are medians of ``--repeats`` calls; compile seconds are those of lowering and
+compiling the self-play program. Configs are ``SIZE:WIDTHxDEPTH`` of Jones's residual MLP.
 
     python bench/selfplay.py          # the full grid: 3:2x4 5:16x4 7:128x4 9:512x4 at batches 4k
                                       # and 32k, 64 simulations; 9x9 at 1-256 simulations (a GPU)
@@ -34,6 +35,7 @@ import functools
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 if __name__ == "__main__":
@@ -128,8 +130,9 @@ def peak_device_bytes() -> int | None:
     return stats.get("peak_bytes_in_use")
 
 
-def measure_trainer(trainer, repeats: int) -> dict:
-    """Time full iterations and self-play moves alone; report both FLOPs rates."""
+def measure_trainer(trainer, repeats: int) -> tuple[dict, Callable[[], None]]:
+    """Time full iterations; compile the self-play moves alone. Returns (numbers, ``play``): the
+    self-play call, timed by `measure_point` in rounds alternating with the other programs."""
     config = trainer.config
     positions = config.selfplay.num_envs * config.selfplay.steps_per_iteration
     state = trainer.init_state()
@@ -143,40 +146,57 @@ def measure_trainer(trainer, repeats: int) -> dict:
 
     moves = jax.jit(moves)
     play_compile, memory = compile_program(moves, state.params, jax.random.key(1), state.selfplay)
-    holder = {"selfplay": state.selfplay}
-
-    def play():
-        holder["selfplay"] = jax.block_until_ready(
-            moves(state.params, jax.random.key(1), holder["selfplay"])
-        )
-
-    _, play_seconds = _median_after_warmup(play, repeats)
-    holder["state"] = state
+    holder = {"state": state}
 
     def iterate():
         holder["state"], metrics = trainer.iteration(holder["state"])  # donates the old state
         jax.block_until_ready(metrics)
 
     iteration_first, iteration_seconds = _median_after_warmup(iterate, repeats)
-    return {
+    # Self-play goes on from the games and parameters the iterations left (the state passed in
+    # was donated to them).
+    params, holder["selfplay"] = holder["state"].params, holder["state"].selfplay
+
+    def play():
+        holder["selfplay"] = jax.block_until_ready(
+            moves(params, jax.random.key(1), holder["selfplay"])
+        )
+    numbers = {
         "parameters": trainer.parameter_count(),
         "positions_per_iteration": positions,
         "iteration_seconds": iteration_seconds,
         "iteration_positions_per_second": positions / iteration_seconds,
         "iteration_compile_seconds": max(iteration_first - iteration_seconds, 0.0),
-        "selfplay_seconds": play_seconds,
-        "selfplay_positions_per_second": positions / play_seconds,
         "selfplay_compile_seconds": play_compile,
         "jones_flops_per_iteration": cost.jones,
         "xla_flops_per_iteration": cost.xla,
         "xla_selfplay_flops_per_iteration": cost.xla_selfplay,
         "iteration_jones_flops_per_second": cost.jones / iteration_seconds,
         "iteration_xla_flops_per_second": cost.xla / iteration_seconds,
-        "selfplay_jones_flops_per_second": cost.jones / play_seconds,
-        "selfplay_xla_flops_per_second": cost.xla_selfplay / play_seconds,
         "cost_analysis_seconds": cost_seconds,
         "selfplay_program_bytes": memory,
     }
+    return numbers, play
+
+
+def add_selfplay_time(numbers: dict, seconds: float) -> None:
+    """Fill the self-play rates of `measure_trainer`'s numbers from the move's time."""
+    numbers["selfplay_seconds"] = seconds
+    numbers["selfplay_positions_per_second"] = numbers["positions_per_iteration"] / seconds
+    numbers["selfplay_jones_flops_per_second"] = numbers["jones_flops_per_iteration"] / seconds
+    numbers["selfplay_xla_flops_per_second"] = numbers["xla_selfplay_flops_per_iteration"] / seconds
+
+
+def best_of_rounds(calls: dict[str, Callable[[], None]], rounds: int, repeats: int) -> dict:
+    """Seconds per call of each of ``calls``: ``rounds`` rounds that run every call in turn (so
+    that other load on the machine hits all alike), each the median of ``repeats`` timed calls
+    after a warm-up; the best round's median is kept."""
+    best: dict[str, float] = {}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            _, seconds = _median_after_warmup(call, repeats)
+            best[name] = min(best.get(name, float("inf")), seconds)
+    return best
 
 
 def make_baseline(config: BenchConfig, batch: int, simulations: int, steps: int, dtype: str):
@@ -252,7 +272,8 @@ def make_baseline(config: BenchConfig, batch: int, simulations: int, steps: int,
     return params, games, jax.jit(run)
 
 
-def measure_baseline(config, batch, simulations, steps, dtype, repeats) -> dict:
+def prepare_baseline(config, batch, simulations, steps, dtype) -> tuple[dict, Callable[[], None]]:
+    """(compile numbers, ``play``: ``steps`` baseline moves in every game)."""
     params, games, run = make_baseline(config, batch, simulations, steps, dtype)
     compile_seconds, memory = compile_program(run, params, jax.random.key(1), games)
     holder = {"games": games}
@@ -260,13 +281,7 @@ def measure_baseline(config, batch, simulations, steps, dtype, repeats) -> dict:
     def play():
         holder["games"] = jax.block_until_ready(run(params, jax.random.key(1), holder["games"]))
 
-    _, seconds = _median_after_warmup(play, repeats)
-    return {
-        "seconds": seconds,
-        "positions_per_second": batch * steps / seconds,
-        "compile_seconds": compile_seconds,
-        "program_bytes": memory,
-    }
+    return {"compile_seconds": compile_seconds, "program_bytes": memory}, play
 
 
 CPU_ARGS = ["--batches", "256", "--sweep-batch", "64"]
@@ -284,7 +299,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--sweep-simulations", type=int, nargs="+", default=[1, 4, 16, 64, 256])
     parser.add_argument("--no-sweep", action="store_true", help="skip the simulation sweep")
     parser.add_argument("--steps", type=int, default=1, help="self-play moves per iteration")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="timed calls per round")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds of timing every backend and the baseline in turn; the best is kept",
+    )
     parser.add_argument("--dtype", choices=("float32", "bfloat16"), default="float32")
     parser.add_argument("--no-baseline", action="store_true", help="skip pgx + mctx")
     parser.add_argument(
@@ -328,18 +349,26 @@ def measure_point(config, batch, simulations, args, use_baseline) -> dict:
         "steps": args.steps,
         "backends": {},
     }
+    plays = {}
     for backend in args.backends:
         settings = train_config(config, batch, simulations, args.steps, args.dtype, backend)
-        numbers = measure_trainer(Trainer(settings), args.repeats)
+        row["backends"][backend], plays[backend] = measure_trainer(Trainer(settings), args.repeats)
+    if use_baseline:
+        row["baseline"], plays["base"] = prepare_baseline(
+            config, batch, simulations, args.steps, args.dtype
+        )
+    best = best_of_rounds(plays, args.rounds, args.repeats)
+    for backend, numbers in row["backends"].items():
+        add_selfplay_time(numbers, best[backend])
         numbers["selfplay_simulations_per_second"] = (
             numbers["selfplay_positions_per_second"] * simulations
         )
-        row["backends"][backend] = numbers
     row.update(row["backends"][args.backends[0]])
     row["search_backend"] = args.backends[0]
     if use_baseline:
-        base = measure_baseline(config, batch, simulations, args.steps, args.dtype, args.repeats)
-        row["baseline"] = base
+        base = row["baseline"]
+        base["seconds"] = best["base"]
+        base["positions_per_second"] = batch * args.steps / best["base"]
         for numbers in row["backends"].values():
             numbers["ratio"] = (
                 numbers["selfplay_positions_per_second"] / base["positions_per_second"]

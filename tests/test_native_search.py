@@ -227,6 +227,37 @@ def test_random_trees_equal_mctx(algorithm):
             )
 
 
+def test_tie_noise_is_drawn_wherever_it_can_change_the_argmax():
+    """PUCT's tie-break: where the uniforms are skipped, the argmax is still mctx's argmax of
+    ``scores + 1e-7 * uniform`` (invalid actions at -inf). Rows are searched one at a time (vmap
+    of a batch of one: each row takes its own branch), with the second-best score placed at gaps
+    around the skip margin and at scales from 0.01 to 1000."""
+    rows, actions = 4096, 9
+    rng = np.random.default_rng(0)
+    scale = 10.0 ** rng.integers(-2, 4, rows)
+    scores = rng.uniform(-1, 1, (rows, actions)) * scale[:, None]
+    best = scores.max(axis=1)
+    eps = np.finfo(np.float32).eps
+    margin = 2 * (native_search.TIE_NOISE + eps * np.abs(best))
+    gaps = margin * rng.choice([0.0, 0.01, 0.3, 0.5, 0.9, 0.99, 1.01, 1.5, 3.0], rows)
+    second = rng.integers(0, actions, rows)
+    scores[np.arange(rows), second] = best - gaps
+    scores = jnp.asarray(scores, jnp.float32)
+    invalid = jnp.asarray(rng.random((rows, actions)) < 0.2)
+    keys = jax.random.split(jax.random.key(3), rows)
+
+    def ours(row, key, mask):
+        return native_search.argmax(native_search.with_tie_noise(row[None], key[None], mask[None]))
+
+    mine = jax.jit(jax.vmap(ours))(scores, keys, invalid)[:, 0]
+    noise = jax.vmap(lambda k: jax.random.uniform(k, (actions,)))(keys)
+    reference = jnp.argmax(jnp.where(invalid, -jnp.inf, scores + 1e-7 * noise), axis=1)
+    np.testing.assert_array_equal(np.asarray(mine), np.asarray(reference))
+    # Both branches ran: some rows had near ties that the noise decided, most had none.
+    plain = jnp.argmax(jnp.where(invalid, -jnp.inf, scores), axis=1)
+    assert 0 < int(jnp.sum(plain != reference)) < rows // 4
+
+
 # ---- Real Hex positions with a small random network ------------------------------------------
 
 
