@@ -161,6 +161,7 @@ def measure_trainer(trainer, repeats: int) -> tuple[dict, Callable[[], None]]:
         holder["selfplay"] = jax.block_until_ready(
             moves(params, jax.random.key(1), holder["selfplay"])
         )
+
     numbers = {
         "parameters": trainer.parameter_count(),
         "positions_per_iteration": positions,
