@@ -128,6 +128,16 @@ class NetworkAgent:
         kind = dataclasses.replace(self.kind, simulations=simulations)
         return NetworkAgent(f"{self.name.split('@')[0]}@{simulations}", kind, self.params)
 
+    def with_backend(self, backend: str) -> NetworkAgent:
+        """The same agent searching with ``search.backend = backend`` (same decisions, other
+        speed): for checking the backends against each other in matches."""
+        config = self.kind.config
+        config = dataclasses.replace(
+            config, search=dataclasses.replace(config.search, backend=backend)
+        )
+        kind = dataclasses.replace(self.kind, config=config)
+        return NetworkAgent(f"{self.name}/{backend}", kind, self.params)
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class RandomAgent:

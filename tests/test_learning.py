@@ -16,14 +16,16 @@ from alphazero.config import from_dict
 from alphazero.match import play_match
 
 
-def learning_config(board_size: int, width: int, budget: float) -> TrainConfig:
+def learning_config(
+    board_size: int, width: int, budget: float, backend: str = "auto"
+) -> TrainConfig:
     return from_dict(
         TrainConfig,
         {
             "board_size": board_size,
             "budget": budget,
             "network": {"width": width, "depth": 2},
-            "search": {"num_simulations": 8},
+            "search": {"num_simulations": 8, "backend": backend},
             "selfplay": {"num_envs": 64, "steps_per_iteration": 4, "random_move_fraction": 0.25},
             "learner": {
                 "batch_size": 128,
@@ -43,17 +45,36 @@ def wins_against_random(agent, games_per_colour: int, seed: int = 1):
     return as_first.first_wins, as_second.second_wins
 
 
-def test_3x3_run_beats_random_in_both_colours_and_never_loses_as_first(tmp_path):
-    result = train(learning_config(3, 16, 3e9), tmp_path / "run3")
+@pytest.mark.parametrize("backend", ["native", "mctx"])
+def test_3x3_run_beats_random_in_both_colours_and_never_loses_as_first(tmp_path, backend):
+    """With either search backend in self-play (and in the agent under test)."""
+    result = train(learning_config(3, 16, 3e9, backend), tmp_path / "run3")
     agent = load_agent(result.snapshots[-1], simulations=8, greedy=True)
     first, second = wins_against_random(agent, 200)
     assert first == 200, f"lost {200 - first} of 200 games as the first player"
     assert second >= 190, f"won only {second} of 200 games as the second player"
+    if backend == "native":
+        _backends_play_even(result.snapshots[0])
+
+
+def _backends_play_even(snapshot):
+    """One snapshot searched by each backend at equal simulations (sampled moves, the earliest
+    network, so that games vary) scores 50% against itself within 3 standard errors."""
+    agent = load_agent(snapshot, simulations=8)
+    native, reference = agent.with_backend("native"), agent.with_backend("mctx")
+    games = 400
+    native_first, mctx_first = play_match(native, reference, games, jax.random.key(5))
+    score = (native_first.first_wins + mctx_first.second_wins) / games
+    # The check has power: the first player does not win every game.
+    assert native_first.first_wins + mctx_first.first_wins < games - 20
+    error = (0.25 / games) ** 0.5
+    assert abs(score - 0.5) <= 3 * error, (score, native_first, mctx_first)
 
 
 @pytest.mark.slow
-def test_4x4_run_beats_random_and_the_untrained_network(tmp_path):
-    config = learning_config(4, 32, 2e10)
+@pytest.mark.parametrize("backend", ["native", "mctx"])
+def test_4x4_run_beats_random_and_the_untrained_network(tmp_path, backend):
+    config = learning_config(4, 32, 2e10, backend)
     result = train(config, tmp_path / "run4")
     agent = load_agent(result.snapshots[-1], simulations=8, greedy=True)
     first, second = wins_against_random(agent, 200)
