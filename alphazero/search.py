@@ -83,10 +83,12 @@ def add_root_noise(key, logits, legal, alpha: float, fraction: float) -> jax.Arr
     return jnp.where(legal, jnp.log(jnp.maximum(prior, 1e-30)), ILLEGAL_LOGIT)
 
 
-# From this many simulations on, "auto" picks the native search: below it mctx was as fast or
-# faster in the self-play benchmark (bench/selfplay.py: 9x9 at 1 simulation native/mctx 0.9; at 4
-# and more, native 1.2-3x), and the two make the same decisions.
-NATIVE_FROM_SIMULATIONS = 4
+# From this many simulations on, "auto" picks the native search, below it mctx. On a CPU native was
+# the faster at every count measured, 1 to 256 (bench/native_search.py --selfplay, 9x9 512x4,
+# batch 64, 8 alternating rounds: self-play moves 1.09x mctx's at 1 simulation, 1.06x at 2, 1.07x
+# at 4; bench/selfplay.py: 1.1-3.3x from 16 up), and the two make the same decisions. Where a
+# device is measured to favour mctx at some counts, this is the place to say so.
+NATIVE_FROM_SIMULATIONS = 1
 
 
 def resolve_backend(backend: str, simulations: int) -> str:

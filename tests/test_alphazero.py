@@ -15,7 +15,7 @@ from alphazero import RandomAgent, TrainConfig, compute, load_agent, train, untr
 from alphazero.checkpoint import CheckpointError, atomic_write_bytes, load, save
 from alphazero.config import ConfigError, from_dict
 from alphazero.networks import init_params, make_network, mlp_parameter_count
-from alphazero.search import SearchOutput, make_search
+from alphazero.search import SearchOutput, make_search, resolve_backend
 from alphazero.selfplay import init_selfplay, selfplay_move
 from alphazero.train import Trainer, snapshot_paths
 from sweeps.cli import main as cli
@@ -165,7 +165,8 @@ def test_resume_after_third_snapshot_equals_uninterrupted_run(tmp_path, tiny_run
     again = train(config, tmp_path / "part")
     assert again.skipped
     # The search backend changes speed only: a run continues (here: is done) under the other one.
-    other = "mctx" if config.search.backend == "native" else "native"
+    used = resolve_backend(config.search.backend, config.search.num_simulations)
+    other = "mctx" if used == "native" else "native"
     assert train(tiny_config(search={"backend": other}), tmp_path / "part").skipped
     with pytest.raises(ConfigError, match="different config"):
         train(tiny_config(seed=1), tmp_path / "part")
