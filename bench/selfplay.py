@@ -144,7 +144,9 @@ def measure_trainer(trainer, repeats: int) -> tuple[dict, Callable[[], None]]:
         keys = jax.random.split(key, config.selfplay.steps_per_iteration)
         return jax.lax.scan(lambda s, k: trainer._move(params, k, s), selfplay, keys)[0]
 
-    moves = jax.jit(moves)
+    # The games and replay buffer are donated, as `Trainer.iteration` donates them: otherwise
+    # every call copies the whole buffer to write one row of it.
+    moves = jax.jit(moves, donate_argnums=2)
     play_compile, memory = compile_program(moves, state.params, jax.random.key(1), state.selfplay)
     holder = {"state": state}
 
@@ -270,7 +272,7 @@ def make_baseline(config: BenchConfig, batch: int, simulations: int, steps: int,
 
     params = init_params(network, jax.random.key(0), size)
     games = jax.jit(lambda key: jax.vmap(init)(jax.random.split(key, batch)))(jax.random.key(0))
-    return params, games, jax.jit(run)
+    return params, games, jax.jit(run, donate_argnums=2)
 
 
 def prepare_baseline(config, batch, simulations, steps, dtype) -> tuple[dict, Callable[[], None]]:
