@@ -288,7 +288,7 @@ def snapshot_paths(out_dir: str | Path) -> list[Path]:
 _SPEED_ONLY = (("search", "backend"),)
 
 
-def _identity(config: dict[str, Any]) -> dict[str, Any]:
+def _without_speed_only(config: dict[str, Any]) -> dict[str, Any]:
     """``config`` without the speed-only settings."""
     config = json.loads(json.dumps(config))
     for table, key in _SPEED_ONLY:
@@ -301,7 +301,7 @@ def _check_config(out_dir: Path, resolved: dict[str, Any]) -> None:
     if not path.exists():
         return
     stored = json.loads(path.read_text())
-    if _identity(stored) != _identity(resolved):
+    if _without_speed_only(stored) != _without_speed_only(resolved):
         changed = _first_difference(stored, resolved)
         raise ConfigError(
             f"{out_dir} holds a run with a different config ({changed}); use another --out"

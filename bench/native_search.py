@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 if __name__ == "__main__":
@@ -34,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import jax
 import jax.numpy as jnp
 from hex_env import format_table, time_calls
-from selfplay import compile_with_memory, mebibytes, parse_config
+from selfplay import compile_with_memory, mebibytes, parse_config, train_config
 
 DEFAULT_CONFIGS = ("3:2x4", "5:16x4", "7:128x4", "9:512x4")
 BACKENDS = ("mctx", "native")
@@ -108,34 +107,17 @@ def compile_search(env, model, params, states, simulations, backend, args):
 
 
 def compile_move(config, batch, simulations, backend, args):
-    """A jitted self-play move of `Trainer` (search, act, record, step, reset)."""
-    from alphazero.settings import (
-        LearnerConfig,
-        NetworkConfig,
-        SearchConfig,
-        SelfPlayConfig,
-        TrainConfig,
-    )
+    """A jitted self-play move of `Trainer` (search, act, record, step, reset), its games and
+    buffer donated as in training: (call, compile seconds)."""
     from alphazero.train import Trainer
 
-    trainer = Trainer(
-        TrainConfig(
-            board_size=config.board_size,
-            network=NetworkConfig(
-                family="mlp", width=config.width, depth=config.depth, dtype=args.dtype
-            ),
-            search=SearchConfig(
-                algorithm=args.algorithm, num_simulations=simulations, backend=backend
-            ),
-            selfplay=SelfPlayConfig(num_envs=batch, steps_per_iteration=1),
-            learner=LearnerConfig(buffer_steps=config.board_size**2 + 2),
-        )
-    )
+    settings = train_config(config, batch, simulations, 1, args.dtype, backend, args.algorithm)
+    trainer = Trainer(settings)
     state = trainer.init_state()
-    move = jax.jit(trainer._move)
-    started = time.perf_counter()
-    compiled = move.lower(state.params, jax.random.key(1), state.selfplay).compile()
-    seconds = time.perf_counter() - started
+    move = jax.jit(trainer._move, donate_argnums=2)
+    compiled, seconds, _ = compile_with_memory(
+        move, state.params, jax.random.key(1), state.selfplay
+    )
     holder = {"selfplay": state.selfplay}
 
     def call():

@@ -73,7 +73,13 @@ def parse_config(text: str) -> BenchConfig:
 
 
 def train_config(
-    config: BenchConfig, batch: int, simulations: int, steps: int, dtype: str, backend: str = "mctx"
+    config: BenchConfig,
+    batch: int,
+    simulations: int,
+    steps: int,
+    dtype: str,
+    backend: str = "mctx",
+    algorithm: str = "gumbel",
 ):
     from alphazero.settings import (
         LearnerConfig,
@@ -88,7 +94,7 @@ def train_config(
         learner=LearnerConfig(buffer_steps=max(64, config.board_size**2 + 2)),
         board_size=config.board_size,
         network=NetworkConfig(family="mlp", width=config.width, depth=config.depth, dtype=dtype),
-        search=SearchConfig(num_simulations=simulations, backend=backend),
+        search=SearchConfig(algorithm=algorithm, num_simulations=simulations, backend=backend),
         selfplay=SelfPlayConfig(num_envs=batch, steps_per_iteration=steps),
     )
 

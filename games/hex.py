@@ -186,18 +186,12 @@ class Hex:
 
     def pack(self, state: HexState) -> PackedHexState:
         """The state without its observation and with int16 labels; `unpack` restores it exactly."""
-        fields = {
-            field.name: getattr(state, field.name) for field in dataclasses.fields(PackedHexState)
-        }
-        return PackedHexState(**{**fields, "labels": state.labels.astype(jnp.int16)})
+        return PackedHexState(**_packed_fields(state, labels=jnp.int16))
 
     def unpack(self, packed: PackedHexState) -> HexState:
         """The `HexState` that `pack` was given (the observation rebuilt from board and mover)."""
-        fields = {
-            field.name: getattr(packed, field.name) for field in dataclasses.fields(PackedHexState)
-        }
         return HexState(
-            **{**fields, "labels": packed.labels.astype(jnp.int32)},
+            **_packed_fields(packed, labels=jnp.int32),
             observation=self._observation(packed.board, packed.current_player),
         )
 
@@ -289,6 +283,14 @@ class Hex:
         as_black = jnp.stack([black, white], axis=-1)
         as_white = jnp.stack([white.T, black.T], axis=-1)
         return jnp.where(player == 0, as_black, as_white).astype(jnp.float32)
+
+
+def _packed_fields(state, labels) -> dict:
+    """The fields a `PackedHexState` keeps, read from ``state``, with the labels as ``labels``."""
+    fields = {
+        field.name: getattr(state, field.name) for field in dataclasses.fields(PackedHexState)
+    }
+    return {**fields, "labels": state.labels.astype(labels)}
 
 
 def _build_tables(size: int) -> dict[str, np.ndarray]:
