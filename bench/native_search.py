@@ -22,7 +22,6 @@ network at ``--sweep-batch`` for every ``--sweep-simulations`` count. Configs ar
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 from pathlib import Path
 
@@ -32,8 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import jax
 import jax.numpy as jnp
-from hex_env import format_table, time_calls
-from selfplay import compile_with_memory, mebibytes, parse_config, train_config
+from hex_env import format_table
+from selfplay import (
+    best_of_rounds,
+    compile_with_memory,
+    mebibytes,
+    parse_config,
+    train_config,
+)
 
 DEFAULT_CONFIGS = ("3:2x4", "5:16x4", "7:128x4", "9:512x4")
 BACKENDS = ("mctx", "native")
@@ -150,12 +155,8 @@ def measure_point(config, batch: int, simulations: int, args) -> dict:
             moves[backend], compile_seconds[f"{backend} move"] = compile_move(
                 config, batch, simulations, backend, args
             )
-    best: dict[str, float] = {}
-    for _ in range(args.rounds):  # alternate, so that other load hits both backends alike
-        for name, call in [*calls.items(), *((f"{b} move", c) for b, c in moves.items())]:
-            _, seconds = time_calls(call, args.repeats, min_seconds=args.min_seconds)
-            median = statistics.median(seconds)
-            best[name] = min(best.get(name, float("inf")), median)
+    calls |= {f"{backend} move": call for backend, call in moves.items()}
+    best = best_of_rounds(calls, args.rounds, args.repeats, args.min_seconds)
     row["seconds"] = best
     row["positions_per_second"] = {name: batch / s for name, s in best.items()}
     row["ratio"] = best["mctx"] / best["native"]

@@ -196,15 +196,17 @@ def add_selfplay_time(numbers: dict, seconds: float) -> None:
     numbers["selfplay_xla_flops_per_second"] = numbers["xla_selfplay_flops_per_iteration"] / seconds
 
 
-def best_of_rounds(calls: dict[str, Callable[[], None]], rounds: int, repeats: int) -> dict:
+def best_of_rounds(
+    calls: dict[str, Callable[[], object]], rounds: int, repeats: int, min_seconds: float = 1.0
+) -> dict[str, float]:
     """Seconds per call of each of ``calls``: ``rounds`` rounds that run every call in turn (so
-    that other load on the machine hits all alike), each the median of ``repeats`` timed calls
-    after a warm-up; the best round's median is kept."""
+    that other load on the machine hits all alike), each the median of at least ``repeats`` timed
+    calls (and ``min_seconds`` of them) after a warm-up; the best round's median is kept."""
     best: dict[str, float] = {}
     for _ in range(rounds):
         for name, call in calls.items():
-            _, seconds = _median_after_warmup(call, repeats)
-            best[name] = min(best.get(name, float("inf")), seconds)
+            _, seconds = time_calls(call, repeats, min_seconds=min_seconds)
+            best[name] = min(best.get(name, float("inf")), statistics.median(seconds))
     return best
 
 
