@@ -1,19 +1,27 @@
 """Board games in pure JAX behind one small API (`init(key)`, `step(state, action)`).
 
-Public surface: `make`, `register`, `names`, `Hex`, `HexState`, and the text helpers `render`,
-`render_state`, `action_to_text`, `text_to_action`; the exact solver for small boards `Solver`,
-`SolverAgent`, `perfect_play_rate`. Pictures (matplotlib) are in `games.draw`: `draw_position`,
+Registered games: ``make("hex", size=5, swap=False)`` (a square board, ``size`` an integer) and
+``make("connect_four", size="6x7", x_in_row=4)`` (``size`` is ``"ROWSxCOLUMNS"``).
+
+Public surface: `make`, `register`, `names`, `Hex`, `HexState`, `ConnectFour`, `ConnectFourState`,
+and Hex's text helpers `render`, `render_state`, `action_to_text`, `text_to_action` (Connect
+Four's are methods of `ConnectFour`); the exact solver for small Hex boards `Solver`, `SolverAgent`,
+`perfect_play_rate`. Pictures (matplotlib) are in `games.draw`: `draw_position`,
 `draw_game`.
 """
 
+from games.connect_four import ConnectFour, ConnectFourState, make_connect_four
 from games.hex import Hex, HexState
 from games.registry import make, names, register
 from games.render import action_to_text, render, render_state, text_to_action
 from games.solver import Solver, SolverAgent, perfect_play_rate
 
 register("hex", lambda size=5, swap=False: Hex(size=size, swap=swap))
+register("connect_four", make_connect_four)
 
 __all__ = [
+    "ConnectFour",
+    "ConnectFourState",
     "Hex",
     "HexState",
     "Solver",

@@ -19,7 +19,10 @@ def names() -> list[str]:
 
 
 def make(name: str, **kwargs: Any):
-    """Build the game ``name`` with its keyword options, e.g. ``make("hex", size=5, swap=False)``."""
+    """Build the game ``name`` with its keyword options, e.g. ``make("hex", size=5, swap=False)``.
+
+    Each game reads ``size`` its own way: Hex takes an integer (a square board), Connect Four a
+    string ``"ROWSxCOLUMNS"`` such as ``"6x7"`` (or a pair of integers) plus ``x_in_row``."""
     if name not in _FACTORIES:
         raise ValueError(f"unknown game {name!r}; available: {', '.join(names())}")
     try:
