@@ -6,11 +6,12 @@ Registered games: ``make("hex", size=5, swap=False)`` (a square board, ``size`` 
 Public surface: `make`, `register`, `names`, `Hex`, `HexState`, `ConnectFour`, `ConnectFourState`,
 and Hex's text helpers `render`, `render_state`, `action_to_text`, `text_to_action` (Connect
 Four's are methods of `ConnectFour`); the exact solver for small Hex boards `Solver`, `SolverAgent`,
-`perfect_play_rate`. Pictures (matplotlib) are in `games.draw`: `draw_position`,
+`perfect_play_rate`, and Connect Four's `ConnectFourSolver`. Pictures (matplotlib) are in `games.draw`: `draw_position`,
 `draw_game`.
 """
 
 from games.connect_four import ConnectFour, ConnectFourState, make_connect_four
+from games.connect_four_solver import ConnectFourSolver
 from games.hex import Hex, HexState
 from games.registry import make, names, register
 from games.render import action_to_text, render, render_state, text_to_action
@@ -21,6 +22,7 @@ register("connect_four", make_connect_four)
 
 __all__ = [
     "ConnectFour",
+    "ConnectFourSolver",
     "ConnectFourState",
     "Hex",
     "HexState",

@@ -4,6 +4,8 @@ an independent pure-Python reference, on random games including draws."""
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 
 import games
 from games.connect_four import CROSS, EMPTY, NOUGHT, ConnectFour, parse_size
+from games.connect_four_solver import ConnectFourSolver
 
 
 def play(env, actions):
@@ -312,3 +315,145 @@ def test_matches_openspiel_on_our_random_games_with_draws(rows, columns, x_in_ro
     assert (sequences[drawn] >= 0).all(axis=1).all()  # drawn games fill the board
     draws = _cross_check(rows, columns, x_in_row, sequences[np.concatenate([drawn, won])])
     assert draws == drawn.size
+
+
+# ---- the exact solver ------------------------------------------------------------------------
+
+
+def _brute_force(rows, columns, x_in_row):
+    """value(reference) -> +1 / 0 / -1 for the mover: plain minimax over the reference game,
+    memoised on the board (an independent check of the solver on tiny boards)."""
+
+    @functools.cache
+    def value(board, player, moves):
+        position = _reference_at(rows, columns, x_in_row, board, player, moves)
+        if position.has_line(2 - player):
+            return -1
+        if position.terminal():
+            return 0
+        best = -1
+        for col in position.legal():
+            child = _child(position, col)
+            best = max(best, -value(*_frozen(child)))
+            if best == 1:
+                break
+        return best
+
+    return lambda position: value(*_frozen(position))
+
+
+def _reference_at(rows, columns, x_in_row, board, player, moves):
+    position = Reference(rows, columns, x_in_row)
+    position.board = [list(row) for row in board]
+    position.player, position.moves = player, moves
+    return position
+
+
+def _frozen(position):
+    return tuple(map(tuple, position.board)), position.player, position.moves
+
+
+def _child(position, col):
+    child = _reference_at(position.rows, position.columns, position.x_in_row, *_frozen(position))
+    child.apply(col)
+    return child
+
+
+@pytest.mark.parametrize("rows, columns, x_in_row", [(3, 3, 3), (3, 4, 3), (4, 3, 3), (4, 4, 3)])
+def test_solver_matches_brute_force_minimax(rows, columns, x_in_row):
+    solver = ConnectFourSolver(rows, columns, x_in_row)
+    brute = _brute_force(rows, columns, x_in_row)
+    rng = np.random.default_rng(rows * 10 + columns)
+    checked = 0
+    for _ in range(25):
+        moves = []
+        position = Reference(rows, columns, x_in_row)
+        length = int(rng.integers(0, rows * columns))
+        while len(moves) < length and not position.terminal():
+            col = int(rng.choice(position.legal()))
+            position.apply(col)
+            moves.append(col)
+        value = brute(position)
+        assert solver.value(moves) == value, moves
+        if position.terminal():
+            assert solver.move_values(moves) == {} and solver.best_moves(moves) == []
+            continue
+        children = {col: -brute(_child(position, col)) for col in position.legal()}
+        assert solver.move_values(moves) == children, moves
+        assert solver.best_moves(moves) == sorted(c for c, v in children.items() if v == value)
+        checked += 1
+    assert checked >= 10
+
+
+def test_solver_known_values():
+    # Connect 3 on 4x4 is a first-player win; connect 4 on any board 4 columns wide is a draw.
+    assert ConnectFourSolver(4, 4, 3).value([]) == 1
+    assert ConnectFourSolver(4, 4, 4).value([]) == 0
+    assert ConnectFourSolver(3, 3, 3).value([]) == 0
+
+
+def test_solver_matches_openspiel_alpha_beta():
+    import pyspiel
+    from open_spiel.python.algorithms.minimax import alpha_beta_search
+
+    game = pyspiel.load_game("connect_four", {"rows": 3, "columns": 4, "x_in_row": 3})
+    solver = ConnectFourSolver(3, 4, 3)
+    rng = np.random.default_rng(1)
+    for _ in range(6):
+        state, moves = game.new_initial_state(), []
+        for _ in range(int(rng.integers(0, 6))):
+            if state.is_terminal():
+                break
+            col = int(rng.choice(state.legal_actions()))
+            state.apply_action(col)
+            moves.append(col)
+        if state.is_terminal():
+            continue
+        value, _ = alpha_beta_search(game, state=state, maximizing_player_id=0)
+        mover_sign = 1 if state.current_player() == 0 else -1
+        assert solver.value(moves) == round(value) * mover_sign, moves
+
+
+def test_solver_reads_boards_states_and_moves_alike():
+    env = games.make("connect_four", size="4x4", x_in_row=4)
+    solver = ConnectFourSolver(4, 4, 4)
+    moves = [1, 2, 1, 1, 3, 0]
+    state = play(env, moves)
+    expected = solver.move_values(moves)
+    assert solver.move_values(state) == expected
+    assert solver.move_values(np.asarray(state.board)) == expected
+    # Playing a best move keeps the value.
+    value = solver.value(moves)
+    for col in solver.best_moves(state):
+        assert -solver.value([*moves, col]) == value
+
+
+def test_solver_errors_and_finished_positions():
+    solver = ConnectFourSolver(3, 3, 3)
+    with pytest.raises(ValueError, match="full column"):
+        solver.value([0, 0, 0, 0])
+    with pytest.raises(ValueError, match="not a column"):
+        solver.value([3])
+    with pytest.raises(ValueError, match="after the game ended"):
+        solver.value([0, 1, 0, 1, 0, 2])
+    with pytest.raises(ValueError, match="gap"):
+        solver.value(np.array([0, 0, 0, 1, 0, 0, 0, 0, 0]))
+    with pytest.raises(ValueError, match="x has 0 stones and o 1"):
+        solver.value(np.array([2, 0, 0, 0, 0, 0, 0, 0, 0]))
+    with pytest.raises(ValueError, match="shape"):
+        solver.value(np.zeros(10, np.int8))
+    with pytest.raises(ValueError, match="allow_slow"):
+        ConnectFourSolver(5, 5, 4)
+    won = [0, 1, 0, 1, 0]  # x has a1 a2 a3
+    assert solver.value(won) == -1 and solver.move_values(won) == {}
+    drawn = [2, 2, 1, 0, 0, 0, 2, 1, 1]  # rows from the bottom: o x x, x o o, o x x
+    reference = Reference(3, 3, 3)
+    for col in drawn:
+        reference.apply(col)
+    assert reference.terminal() and reference.winner == -1
+    assert solver.value(drawn) == 0 and solver.best_moves(drawn) == []
+
+
+@pytest.mark.slow
+def test_solver_five_by_five_is_a_draw():
+    assert ConnectFourSolver(5, 5, 4, allow_slow=True).value([]) == 0
