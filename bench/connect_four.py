@@ -1,0 +1,89 @@
+"""Benchmark: batched random-play throughput of our Connect Four (`games.connect_four`) against pgx's
+`connect_four`, on the 6x7 board (pgx's only size), in the same run.
+
+Both games run the same program (`hex_env.make_rollout`, timed by `hex_env.measure`): a jitted
+``lax.scan`` of ``--steps`` plies over a batch of games, each ply sampling a uniformly random legal
+move per game, stepping every game (``vmap(step)``) and putting a fresh board in place of every game
+that just ended. Each game is compiled once, warmed up by one call, then timed over ``--repeats``
+calls (at least a second in all); the table gives steps/s (batch x plies per second, the median
+call) and our/pgx ratio (above 1: ours is faster). pgx's observation is bool, ours float32; pgx
+picks the first player at random, ours always starts with player 0.
+
+    python bench/connect_four.py                        # batches 1024 16384, 64 plies
+    python bench/connect_four.py --batches 256 --steps 16
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import jax
+from hex_env import format_table, measure
+
+
+def _ours(rows: int, columns: int, x_in_row: int):
+    import games
+
+    env = games.make("connect_four", size=f"{rows}x{columns}", x_in_row=x_in_row)
+    return env.init, env.step
+
+
+def _pgx():
+    import pgx
+
+    env = pgx.make("connect_four")
+    return env.init, lambda state, action: env.step(state, action)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batches", type=int, nargs="+", default=[1024, 16384])
+    parser.add_argument("--steps", type=int, default=64, help="plies per timed call")
+    parser.add_argument("--repeats", type=int, default=3, help="timed calls per row")
+    parser.add_argument("--no-pgx", action="store_true", help="skip the pgx baseline")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    """Run the benchmark, print its table and return the measurements as a dict."""
+    args = parse_args(argv)
+    use_pgx = not args.no_pgx
+    if use_pgx:
+        try:
+            import pgx  # noqa: F401
+        except ImportError:
+            print("pgx is not installed (pip install pgx); measuring ours only", file=sys.stderr)
+            use_pgx = False
+    rows = []
+    for batch in args.batches:
+        ours = measure("ours", *_ours(6, 7, 4), batch, args.steps, args.repeats)
+        row = {"batch": batch, "steps": args.steps, "ours": ours}
+        if use_pgx:
+            row["pgx"] = measure("pgx", *_pgx(), batch, args.steps, args.repeats)
+            row["ratio"] = ours["steps_per_second"] / row["pgx"]["steps_per_second"]
+        rows.append(row)
+    headers = ["batch", "ours steps/s", "ours compile s"]
+    if use_pgx:
+        headers += ["pgx steps/s", "pgx compile s", "ours/pgx"]
+    table = []
+    for row in rows:
+        line = [row["batch"], row["ours"]["steps_per_second"], row["ours"]["compile_seconds"]]
+        if use_pgx:
+            line += [row["pgx"]["steps_per_second"], row["pgx"]["compile_seconds"], row["ratio"]]
+        table.append(line)
+    print(
+        f"Connect Four 6x7 random play, {args.steps} plies per call, auto-reset "
+        f"({jax.default_backend()})"
+    )
+    print(format_table(headers, table))
+    return {"steps": args.steps, "pgx": use_pgx, "rows": rows}
+
+
+if __name__ == "__main__":
+    main()
