@@ -8,7 +8,7 @@ from alphazero.config import choice, require
 
 FAMILIES = ("mlp", "resnet")
 DTYPES = ("float32", "bfloat16")
-ALGORITHMS = ("gumbel", "puct")
+ALGORITHMS = ("gumbel", "puct", "regularized")
 BACKENDS = ("auto", "native", "mctx")  # native: alphazero.native_search, same decisions as mctx
 SCHEDULES = ("jones", "xla")
 
@@ -39,7 +39,12 @@ class SearchConfig:
     """MCTS settings. ``num_simulations`` 0 means acting on the raw policy (one network evaluation).
 
     gumbel: Gumbel MuZero (mctx defaults for c_visit, c_scale); puct: MuZero's PUCT with Dirichlet
-    noise at the root (``dirichlet_alpha`` 0 means Jones's 10 / number of cells).
+    noise at the root (``dirichlet_alpha`` 0 means Jones's 10 / number of cells); regularized:
+    Jones's regularised policy search (`alphazero.native_search.regularized`, native only):
+    ``regularized_c`` is his c (1/16), ``regularized_sqrt`` uses c * sqrt(N) / (N + A) as Grill et
+    al. instead of his code's c * N / (N + A), ``regularized_per_tree`` normalises q per game's
+    tree instead of over the whole batch as his code does, and ``regularized_evaluation_noise``
+    (on, as his code) puts the root noise into every search, agents under test included.
 
     ``backend``: ``native`` (`alphazero.native_search`: the same decisions as mctx for the same
     keys, faster at every simulation count measured on a CPU, up to 3x), ``mctx``, or ``auto``
@@ -57,10 +62,19 @@ class SearchConfig:
     dirichlet_alpha: float = 0.0
     dirichlet_fraction: float = 0.25
     backend: str = "auto"
+    regularized_c: float = 1.0 / 16.0
+    regularized_sqrt: bool = False
+    regularized_per_tree: bool = False
+    regularized_evaluation_noise: bool = True
 
     def __post_init__(self):
         choice(self.algorithm, ALGORITHMS, "search.algorithm")
         choice(self.backend, BACKENDS, "search.backend")
+        require(
+            not (self.algorithm == "regularized" and self.backend == "mctx"),
+            'search.backend "mctx" has no regularized search; use "native" or "auto"',
+        )
+        require(self.regularized_c > 0, "search.regularized_c must be positive")
         require(
             self.num_simulations >= 0,
             f"search.num_simulations must be 0 or more, got {self.num_simulations}",
