@@ -90,7 +90,7 @@ def test_4x4_run_beats_random_and_the_untrained_network(tmp_path, backend):
 def test_3x3_regularized_run_beats_random_in_both_colours(tmp_path, sqrt):
     """Jones's regularised search in self-play and in the agent under test, root noise in both as
     his code has it (so the greedy agent still plays a noised search): at least 185 of 200 games
-    in each colour, where uniform random play wins about 60% as the first player."""
+    in each colour."""
     config = learning_config(3, 16, 3e9, algorithm="regularized")
     config = dataclasses.replace(
         config, search=dataclasses.replace(config.search, regularized_sqrt=sqrt)
