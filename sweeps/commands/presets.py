@@ -120,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
         entry = measure(args.measure, args.run, args.iterations)
         print(f"[{args.measure}]")
         for key, value in dataclasses.asdict(_Entry(**entry)).items():
-            print(f"{key} = {json.dumps(value)}" if isinstance(value, str) else f"{key} = {value:.4g}")
+            print(
+                f"{key} = {json.dumps(value)}" if isinstance(value, str) else f"{key} = {value:.4g}"
+            )
         return 0
     if args.show:
         print(preset_path(args.show).read_text(), end="")
