@@ -35,6 +35,15 @@ JONES_SNAPSHOT_BOUNDS = {
     9: (1e12, 1e17),
 }
 
+# Jones (2021): the most samples a run may take per board size (a run ends at its FLOPs budget or
+# here, whichever comes first).
+JONES_SAMPLE_CAPS = {3: 1e8, 4: 2e8, 5: 3e8, 6: 6e8, 7: 1e9, 8: 1.5e9, 9: 2e9}
+
+
+def jones_sample_cap(board_size: int) -> float:
+    """Jones's sample cap for a board; boards past 9 keep 9x9's, below 3 keep 3x3's."""
+    return JONES_SAMPLE_CAPS[min(max(board_size, 3), 9)]
+
 
 def jones_flops(samples, simulations: int, parameters: int):
     """Training compute in Jones's convention: samples x (simulations + 1) x parameters."""

@@ -71,7 +71,10 @@ def _coerce(value: Any, kind: Any, key: str) -> Any:
 
 
 def from_dict(cls, data: dict[str, Any], prefix: str = ""):
-    """Build the dataclass ``cls`` from ``data``; missing keys keep their defaults."""
+    """Build the dataclass ``cls`` from ``data``; missing keys keep their defaults. A class with a
+    ``with_profile(data)`` hook (`TrainConfig`) first lays ``data`` over its profile's settings."""
+    if hasattr(cls, "with_profile") and isinstance(data, dict):
+        data = cls.with_profile(data)
     kinds = _field_types(cls)
     unknown = sorted(set(data) - set(kinds))
     if unknown:

@@ -529,3 +529,184 @@ def puct(
     logits = logits - jnp.max(logits, axis=-1, keepdims=True)
     action = jax.random.categorical(action_key, logits).astype(jnp.int32)
     return SearchResult(action, weights, tree.value[0], tree)
+
+
+# ---- Jones's regularised policy search ------------------------------------------------------
+
+REGULARIZED_C = 1.0 / 16.0  # Jones's c_puct
+Q_EPSILON = 1e-4  # in W / (n + eps) and in the min-max normalisation's denominator
+ALPHA_GAP = 1e-4  # alpha's start: max_a q(a) + max(lambda * pi(a), ALPHA_GAP)
+NEWTON_STEPS = 100
+NEWTON_TOLERANCE = 1e-3
+
+
+def regularized_lambda(total_visits, num_actions: int, c: float, sqrt_visits: bool):
+    """lambda_N = c * N / (N + A) as Jones's code has it, or c * sqrt(N) / (N + A) as Grill et
+    al. (2020). total_visits: [B] float32. Returns [B]."""
+    visits = jnp.sqrt(total_visits) if sqrt_visits else total_visits
+    return c * visits / (total_visits + num_actions)
+
+
+def regularized_policy(pi, q, lam):
+    """(pi_bar [B, A], alpha [B]): pi_bar = lam * pi / (alpha - q) with alpha solved by Newton's
+    method on sum(pi_bar) - 1, from alpha = max_a(q + max(lam * pi, 1e-4)), at most 100 steps,
+    each row stopping when its error (sum - 1, signed) is below 1e-3 or repeats exactly.
+
+    pi, q: [B, A] float32 (q already normalised); lam: [B] float32."""
+    top = lam[:, None] * pi
+    alpha = jnp.max(q + jnp.maximum(top, ALPHA_GAP), axis=-1)
+
+    class Carry(NamedTuple):
+        step: jax.Array  # [] int32
+        alpha: jax.Array  # [B]
+        error: jax.Array  # [B], the last error a step was taken on
+        done: jax.Array  # [B] bool
+
+    def cond(carry: Carry):
+        return (carry.step < NEWTON_STEPS) & ~jnp.all(carry.done)
+
+    def body(carry: Carry):
+        bottom = carry.alpha[:, None] - q
+        total = jnp.sum(top / bottom, axis=-1)
+        slope = jnp.sum(-top / (bottom * bottom), axis=-1)
+        error = total - 1.0
+        stop = (error < NEWTON_TOLERANCE) | (error == carry.error)
+        moving = ~carry.done & ~stop
+        return Carry(
+            step=carry.step + 1,
+            alpha=jnp.where(moving, carry.alpha - error / slope, carry.alpha),
+            error=jnp.where(moving, error, carry.error),
+            done=carry.done | stop,
+        )
+
+    start = Carry(
+        jnp.int32(0), alpha, jnp.full_like(alpha, jnp.inf), jnp.zeros(alpha.shape, jnp.bool_)
+    )
+    alpha = jax.lax.while_loop(cond, body, start).alpha
+    return top / (alpha[:, None] - q), alpha
+
+
+def sample_regularized(pi_bar, uniform):
+    """Jones's sampling with one uniform per node: the first action with positive probability
+    whose running total reaches ``uniform``, else (the total falls short) the last action with
+    positive probability. pi_bar: [B, A]; uniform: [B]. Returns [B] int32."""
+    num_actions = pi_bar.shape[-1]
+    index = jnp.arange(num_actions, dtype=jnp.int32)
+    positive = pi_bar > 0
+    reached = positive & (jnp.cumsum(pi_bar, axis=-1) >= uniform[:, None])
+    first = jnp.min(jnp.where(reached, index, num_actions), axis=-1)
+    last = jnp.max(jnp.where(positive, index, -1), axis=-1)
+    return jnp.where(first < num_actions, first, last).astype(jnp.int32)
+
+
+def regularized_keys(key):
+    """(acting key, descent key) of a regularised search called with ``key``."""
+    action_key, descent_key = jax.random.split(key)
+    return action_key, descent_key
+
+
+def descent_uniform(descent_key, sim, depth, batch: int):
+    """The uniform numbers [B] used at depth ``depth`` (0 = the root) of simulation ``sim``'s
+    descent: one per node visited (a walk visits one node per depth)."""
+    key = jax.random.fold_in(jax.random.fold_in(descent_key, sim), depth)
+    return jax.random.uniform(key, (batch,))
+
+
+def q_scale(tree: Tree, per_tree: bool):
+    """M with the whole tensor of Jones's q = W / (n + 1e-4) (every node, both seats) inside
+    [-M, M]: with one zero-sum value per node, the other seat's q is the negation, so the
+    tensor's min is -M and its max M. Node slots not yet used hold 0, inside the range.
+
+    A node's W from its parent mover's seat is n * (its q statistic); the root, never backed up
+    into in Jones's tree, has n = visits - 1 and W = the sum of the returns backed up through it.
+    ``per_tree`` takes M per game instead of over the batch. Returns [B] (equal entries unless
+    ``per_tree``)."""
+    visits, child_q = tree.stats[1:, :, 0], tree.stats[1:, :, 1]
+    children = jnp.abs(visits * child_q / (visits + Q_EPSILON))
+    root_visits = tree.stats[0, :, 0] - 1.0
+    root_sum = tree.value[0] * tree.stats[0, :, 0] - tree.raw_value[0]
+    root = jnp.abs(root_sum / (root_visits + Q_EPSILON))
+    scale = jnp.maximum(jnp.max(children, axis=0), root)  # [B]
+    return scale if per_tree else jnp.broadcast_to(jnp.max(scale), scale.shape)
+
+
+def _regularized_node_policy(tree: Tree, node, scale, c, sqrt_visits):
+    """(pi_bar [B, A], alpha [B]) at node [B], with q normalised by ``scale`` [B]."""
+    children, logits, visits, child_q = _node_view(tree, node)
+    expanded = children != UNVISITED
+    q = visits * child_q / (visits + Q_EPSILON)
+    q = jnp.where(expanded, (q + scale[:, None]) / (2.0 * scale[:, None] + Q_EPSILON), 0.0)
+    total = jnp.sum(jnp.where(expanded, visits, 1.0), axis=-1)
+    lam = regularized_lambda(total, logits.shape[-1], c, sqrt_visits)
+    return regularized_policy(jax.nn.softmax(logits, axis=-1), q, lam)
+
+
+def root_regularized_policy(
+    tree: Tree, c: float = REGULARIZED_C, sqrt_visits: bool = False, per_tree: bool = False
+):
+    """(pi_bar [B, A], alpha [B]) at the root of ``tree`` as it stands."""
+    batch = tree.value.shape[1]
+    scale = q_scale(tree, per_tree)
+    return _regularized_node_policy(tree, jnp.zeros((batch,), jnp.int32), scale, c, sqrt_visits)
+
+
+def regularized(
+    params,
+    key,
+    root_logits,
+    root_value,
+    root_states,
+    invalid,
+    recurrent_fn: Callable,
+    num_simulations: int,
+    c: float = REGULARIZED_C,
+    sqrt_visits: bool = False,
+    per_tree: bool = False,
+    pack: Callable = _identity,
+    unpack: Callable = _identity,
+) -> SearchResult:
+    """Jones's regularised policy search (Grill et al. 2020 as his code runs it, JONES.md).
+
+    At every node of a descent: prior pi = softmax(logits); N = sum over actions of the child's
+    visits, or 1 where the child was never expanded; lambda = c * N / (N + A) (``sqrt_visits``:
+    c * sqrt(N) / (N + A)); q = the child's W / (n + 1e-4) from the mover's seat, min-max
+    normalised over the whole tree tensor of the batch (``per_tree``: of each game's tree),
+    computed once per simulation, and 0 for unexpanded children; pi_bar = lambda * pi /
+    (alpha - q) (`regularized_policy`); the action is sampled from pi_bar with one uniform per
+    node (`sample_regularized`, `descent_uniform`). The walk expands the first edge never
+    expanded. A finished game is absorbing (no reward, no value), so a walk that reaches a
+    finished child expands an empty node below it: the finished node's statistics take its
+    reward alone, as in Jones's tree, and the empty node (value 0) changes no decision.
+
+    Returns the root pi_bar (normalised to sum 1) as the weights, an action sampled from it, and
+    the root value. Any root noise is already in ``root_logits``. Shapes as `puct`."""
+    if num_simulations < 1:
+        raise ValueError("num_simulations must be at least 1")
+    batch = root_logits.shape[0]
+    action_key, descent_key = regularized_keys(key)
+    root_logits = mask_invalid(root_logits, invalid)
+    policy = functools.partial(_regularized_node_policy, c=c, sqrt_visits=sqrt_visits)
+
+    def simulate(sim, tree):
+        scale = q_scale(tree, per_tree)
+        root_pi_bar, _ = policy(tree, jnp.zeros((batch,), jnp.int32), scale)
+        root_action = sample_regularized(root_pi_bar, descent_uniform(descent_key, sim, 0, batch))
+
+        def select(node, depth, extra):
+            pi_bar, _ = policy(tree, node, scale)
+            return sample_regularized(
+                pi_bar, descent_uniform(descent_key, sim, depth, batch)
+            ), extra
+
+        parent, action, path, rows = _descend(tree, root_action, select, num_simulations, ())
+        return _expand_and_backup(
+            params, tree, recurrent_fn, parent, action, path, rows, sim, None, (pack, unpack)
+        )
+
+    tree = init_tree(root_logits, root_value, root_states, num_simulations, pack)
+    tree = jax.lax.fori_loop(0, num_simulations, simulate, tree)
+    pi_bar, _ = root_regularized_policy(tree, c, sqrt_visits, per_tree)
+    weights = pi_bar / jnp.sum(pi_bar, axis=-1, keepdims=True)
+    logits = jnp.where(weights > 0, jnp.log(jnp.maximum(weights, 1e-30)), -jnp.inf)
+    action = jax.random.categorical(action_key, logits).astype(jnp.int32)
+    return SearchResult(action, weights, tree.value[0], tree)

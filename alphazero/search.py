@@ -1,4 +1,4 @@
-"""Batched MCTS behind a small interface of our own, built on mctx.
+"""Batched MCTS behind a small interface of our own: our native search, with mctx as a reference.
 
     search = make_search(env, model, config)
     output = search(params, key, states)   # SearchOutput: action [B], action_weights [B, N], root_value [B]
@@ -12,8 +12,10 @@ The real game is the model: the recurrent function steps the game, illegal moves
 finished state is absorbing (no reward, no value). ``num_simulations`` 0 means acting on the raw
 policy: one network evaluation, weights = softmax of the masked logits.
 
-Anything that returns a `SearchOutput` from ``(params, key, states)`` can replace mctx here without
-touching self-play, agents or matches.
+Gumbel MuZero and PUCT run on either backend (`alphazero.native_search`, which makes mctx's
+decisions, or mctx itself); Jones's regularised policy search (``algorithm = "regularized"``) is
+native only. Anything that returns a `SearchOutput` from ``(params, key, states)`` can replace a
+backend here without touching self-play, agents or matches.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import jax.numpy as jnp
 import mctx
 
 from alphazero import native_search
+from alphazero.config import ConfigError
 from alphazero.sampling import dirichlet_over
 from alphazero.settings import SearchConfig
 
@@ -91,8 +94,11 @@ def add_root_noise(key, logits, legal, alpha: float, fraction: float) -> jax.Arr
 NATIVE_FROM_SIMULATIONS = 1
 
 
-def resolve_backend(backend: str, simulations: int) -> str:
-    """``"native"`` or ``"mctx"`` for a search of ``simulations`` simulations."""
+def resolve_backend(backend: str, simulations: int, algorithm: str = "gumbel") -> str:
+    """``"native"`` or ``"mctx"`` for a search of ``simulations`` simulations (mctx has no
+    regularised search, so "auto" is always native for it)."""
+    if backend == "auto" and algorithm == "regularized":
+        return "native"
     if backend == "auto":
         return "native" if simulations >= NATIVE_FROM_SIMULATIONS else "mctx"
     return backend
@@ -109,12 +115,15 @@ def make_search(
 
     ``num_simulations`` overrides ``config.num_simulations`` (test-time agents use this).
     ``root_noise`` mixes Dirichlet noise (``config.dirichlet_alpha``, ``config.dirichlet_fraction``)
-    into the root prior, for both algorithms; self-play uses it so that games keep exploring, agents
-    under test do not."""
+    into the root prior, for every algorithm; self-play uses it so that games keep exploring, agents
+    under test do not -- except under the regularised search with
+    ``config.regularized_evaluation_noise`` (Jones's code noises every search)."""
     simulations = config.num_simulations if num_simulations is None else num_simulations
     recurrent_fn = make_recurrent_fn(env, model)
     alpha = config.dirichlet_alpha or 10.0 / env.num_cells
-    fraction = config.dirichlet_fraction if root_noise else 0.0
+    regularized = config.algorithm == "regularized"
+    noisy = root_noise or (regularized and config.regularized_evaluation_noise)
+    fraction = config.dirichlet_fraction if noisy else 0.0
 
     # The native tree stores the game's packed state per node, where the game has one.
     codec = {}
@@ -132,6 +141,14 @@ def make_search(
                 value_scale=config.c_scale,
                 maxvisit_init=config.c_visit,
             )
+        elif regularized:
+            result = native_search.regularized(
+                *inputs,
+                **codec,
+                c=config.regularized_c,
+                sqrt_visits=config.regularized_sqrt,
+                per_tree=config.regularized_per_tree,
+            )
         else:
             result = native_search.puct(
                 *inputs, pb_c_init=config.pb_c_init, pb_c_base=config.pb_c_base, **codec
@@ -148,8 +165,10 @@ def make_search(
             action = jax.random.categorical(key, logits).astype(jnp.int32)
             return SearchOutput(action, jax.nn.softmax(logits, axis=-1), value)
         invalid = ~(states.legal_action_mask | states.terminated[:, None])
-        if resolve_backend(config.backend, simulations) == "native":
+        if resolve_backend(config.backend, simulations, config.algorithm) == "native":
             return _native(params, key, logits, value, states, invalid)
+        if regularized:
+            raise ConfigError('search.backend "mctx" has no regularized search')
         root = mctx.RootFnOutput(prior_logits=logits, value=value, embedding=states)
         if config.algorithm == "gumbel":
             qtransform = functools.partial(

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from typing import Any
 
+from alphazero import compute
 from alphazero.config import choice, require
 
 FAMILIES = ("mlp", "resnet")
 DTYPES = ("float32", "bfloat16")
-ALGORITHMS = ("gumbel", "puct")
+ALGORITHMS = ("gumbel", "puct", "regularized")
 BACKENDS = ("auto", "native", "mctx")  # native: alphazero.native_search, same decisions as mctx
 SCHEDULES = ("jones", "xla")
+PROFILES = ("", "jones")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,7 +43,12 @@ class SearchConfig:
     """MCTS settings. ``num_simulations`` 0 means acting on the raw policy (one network evaluation).
 
     gumbel: Gumbel MuZero (mctx defaults for c_visit, c_scale); puct: MuZero's PUCT with Dirichlet
-    noise at the root (``dirichlet_alpha`` 0 means Jones's 10 / number of cells).
+    noise at the root (``dirichlet_alpha`` 0 means Jones's 10 / number of cells); regularized:
+    Jones's regularised policy search (`alphazero.native_search.regularized`, native only):
+    ``regularized_c`` is his c (1/16), ``regularized_sqrt`` uses c * sqrt(N) / (N + A) as Grill et
+    al. instead of his code's c * N / (N + A), ``regularized_per_tree`` normalises q per game's
+    tree instead of over the whole batch as his code does, and ``regularized_evaluation_noise``
+    (on, as his code) puts the root noise into every search, agents under test included.
 
     ``backend``: ``native`` (`alphazero.native_search`: the same decisions as mctx for the same
     keys, faster at every simulation count measured on a CPU, up to 3x), ``mctx``, or ``auto``
@@ -57,10 +66,19 @@ class SearchConfig:
     dirichlet_alpha: float = 0.0
     dirichlet_fraction: float = 0.25
     backend: str = "auto"
+    regularized_c: float = 1.0 / 16.0
+    regularized_sqrt: bool = False
+    regularized_per_tree: bool = False
+    regularized_evaluation_noise: bool = True
 
     def __post_init__(self):
         choice(self.algorithm, ALGORITHMS, "search.algorithm")
         choice(self.backend, BACKENDS, "search.backend")
+        require(
+            not (self.algorithm == "regularized" and self.backend == "mctx"),
+            'search.backend "mctx" has no regularized search; use "native" or "auto"',
+        )
+        require(self.regularized_c > 0, "search.regularized_c must be positive")
         require(
             self.num_simulations >= 0,
             f"search.num_simulations must be 0 or more, got {self.num_simulations}",
@@ -139,10 +157,82 @@ class SnapshotConfig:
         choice(self.schedule, SCHEDULES, "snapshots.schedule")
 
 
+def jones_profile(board_size: int, swap: bool = False) -> dict[str, Any]:
+    """The settings of Jones's runs (JONES.md) for one board, as a nested dict of `TrainConfig`
+    keys. What cannot be matched exactly, and why:
+
+    - Value targets: his are the reward-to-go within the 64-step chunk, bootstrapped from the
+      stored value where the game has not ended inside it; ours are the game's final outcome, a
+      position waiting (weight 0 in the loss) until its game ends. Our buffer therefore has to hold
+      a whole game: ``learner.buffer_steps`` is 64 as his, or the board's longest game + 1 where
+      that is longer (8x8: 66, 9x9: 83).
+    - Learning during the buffer fill: he first fills the buffer, then takes one optimiser step per
+      self-play step; we learn from the first iteration (positions of unfinished games have weight
+      0). ``count_buffer_fill = false`` leaves the filling positions out of both compute counts
+      and the sample count, as his accounting does.
+    - Parallel games and batch: 32,768 games and a 32,768-position batch, one step per move, as his
+      (the learner ratio 1); a machine that cannot hold them can lower both together (e.g. with
+      ``selfplay.num_envs`` and ``learner.batch_size``), keeping the ratio.
+    - Search: his regularised search (`alphazero.native_search.regularized`), 63 simulations (64
+      nodes), c 1/16, his N instead of sqrt(N), q normalised over the whole batch, root Dirichlet
+      noise 0.25 with concentration 10/cells at every search, evaluation included. His tree keeps
+      values and rewards in float16; ours in float32.
+    - Sample caps: his per-board caps (`alphazero.compute.JONES_SAMPLE_CAPS`); a run ends at its
+      budget or its cap, whichever comes first, with a last snapshot at the cap.
+    """
+    return {
+        "network": {"family": "mlp"},
+        "search": {
+            "algorithm": "regularized",
+            "num_simulations": 63,
+            "regularized_c": 1.0 / 16.0,
+            "regularized_sqrt": False,
+            "regularized_per_tree": False,
+            "regularized_evaluation_noise": True,
+            "dirichlet_alpha": 0.0,
+            "dirichlet_fraction": 0.25,
+        },
+        "selfplay": {
+            "num_envs": 32768,
+            "steps_per_iteration": 1,
+            "act": "sample",
+            "temperature": 1.0,
+            "random_move_fraction": 0.0,
+        },
+        "learner": {
+            "learning_rate": 1e-3,
+            "batch_size": 32768,
+            "updates_per_iteration": 1,
+            "buffer_steps": max(64, board_size**2 + int(swap) + 2),
+            "value_loss_weight": 1.0,
+            "weight_decay": 0.0,
+        },
+        "snapshots": {"count": 21, "first": 0.0, "schedule": "jones"},
+        "sample_cap": compute.jones_sample_cap(board_size),
+        "count_buffer_fill": False,
+    }
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = json.loads(json.dumps(base))
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """One training run: one network on one board up to a compute ``budget`` (FLOPs in the
-    snapshot schedule's unit; 0 means the board's upper bound from Jones's paper)."""
+    snapshot schedule's unit; 0 means the board's upper bound from Jones's paper) or a
+    ``sample_cap`` (self-play positions counted; 0 means none), whichever comes first.
+
+    ``profile = "jones"`` starts from Jones's settings for the board (`jones_profile`); settings
+    given explicitly override the profile's. ``count_buffer_fill = false`` leaves the positions
+    that first fill the replay buffer out of the sample and compute counts (Jones's accounting).
+    """
 
     game: str = "hex"
     board_size: int = 4
@@ -154,9 +244,24 @@ class TrainConfig:
     selfplay: SelfPlayConfig = SelfPlayConfig()
     learner: LearnerConfig = LearnerConfig()
     snapshots: SnapshotConfig = SnapshotConfig()
+    profile: str = ""
+    sample_cap: float = 0.0
+    count_buffer_fill: bool = True
+
+    @staticmethod
+    def with_profile(data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` (`TrainConfig` keys) over its profile's settings; unchanged without one."""
+        profile = data.get("profile") or ""
+        choice(profile, PROFILES, "profile")
+        if not profile or not isinstance(data.get("board_size", 4), int):
+            return data
+        base = jones_profile(data.get("board_size", 4), bool(data.get("swap", False)))
+        return _merged(base, data)
 
     def __post_init__(self):
         choice(self.game, ("hex",), "game")
+        choice(self.profile, PROFILES, "profile")
+        require(self.sample_cap >= 0, f"sample_cap must be 0 or more, got {self.sample_cap:g}")
         require(
             2 <= self.board_size <= 26,
             f"board_size must be between 2 and 26, got {self.board_size}",

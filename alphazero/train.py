@@ -377,11 +377,13 @@ def train(
             state, metrics = trainer.iteration(state)
             metrics = jax.device_get(metrics)
             elapsed = time.perf_counter() - started
+            before = spent()
+            counted = _counted_share(config, progress.iterations)  # 1 but in an uncounted fill
             progress.iterations += 1
-            progress.samples += cost.samples
+            progress.samples += round(cost.samples * counted)
             progress.games += int(metrics.moves.games_finished)
-            progress.jones_flops += cost.jones
-            progress.xla_flops += cost.xla
+            progress.jones_flops += cost.jones * counted
+            progress.xla_flops += cost.xla * counted
             progress.wall_seconds += elapsed
             record = {
                 "iteration": progress.iterations,
@@ -400,14 +402,25 @@ def train(
             metrics_file.write(json.dumps(record) + "\n")
             bar.update(spent(), record)
             crossed = int(np.searchsorted(targets, spent() * (1 + 1e-12), side="right"))
-            if crossed > _targets_done(progress, targets, spent() - per_iteration):
-                progress.finished = spent() >= budget * (1 - 1e-12)
+            capped = 0 < config.sample_cap <= progress.samples
+            if crossed > _targets_done(progress, targets, before) or capped:
+                progress.finished = spent() >= budget * (1 - 1e-12) or capped
                 metrics_file.flush()
                 _write_snapshot(out_dir, state, progress, config, resolved, parameters, cost, extra)
                 if stop_after_snapshots is not None and progress.snapshots >= stop_after_snapshots:
                     break
     bar.close()
     return RunResult(out_dir, progress, snapshot_paths(out_dir), skipped=False)
+
+
+def _counted_share(config: TrainConfig, iterations_done: int) -> float:
+    """The share of the next iteration's positions that count as samples and compute: all, but
+    with ``count_buffer_fill = false`` none of those that first fill the replay buffer."""
+    if config.count_buffer_fill:
+        return 1.0
+    steps = config.selfplay.steps_per_iteration
+    filling = min(max(config.learner.buffer_steps - iterations_done * steps, 0), steps)
+    return (steps - filling) / steps
 
 
 def _targets_done(progress: Progress, targets: np.ndarray, before: float) -> int:

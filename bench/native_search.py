@@ -17,6 +17,13 @@ network at ``--sweep-batch`` for every ``--sweep-simulations`` count. Configs ar
                                                   # batch 256, 64 simulations; 9x9 at 1-256, batch 16
     python bench/native_search.py --algorithm puct --network none
     python bench/native_search.py --configs 9:512x4 --batch 4096 --sweep-batch 1024   # a GPU
+
+``--algorithms`` times the native search under each algorithm instead (Gumbel MuZero, PUCT,
+Jones's regularised search and its sqrt variant; mctx has no regularised search), same network,
+positions, key and root noise, and reports each one's cost per simulation (microseconds per
+position per simulation) and its time relative to Gumbel MuZero measured in the same rounds:
+
+    python bench/native_search.py --algorithms --configs 3:2x4 5:16x4 --batch 64 --no-sweep
 """
 
 from __future__ import annotations
@@ -42,6 +49,12 @@ from selfplay import (
 
 DEFAULT_CONFIGS = ("3:2x4", "5:16x4", "7:128x4", "9:512x4")
 BACKENDS = ("mctx", "native")
+ALGORITHMS = {  # name: SearchConfig settings
+    "gumbel": {"algorithm": "gumbel"},
+    "puct": {"algorithm": "puct"},
+    "regularized": {"algorithm": "regularized"},
+    "regularized-sqrt": {"algorithm": "regularized", "regularized_sqrt": True},
+}
 
 
 def positions(env, batch: int, seed: int = 0):
@@ -109,6 +122,48 @@ def compile_search(env, model, params, states, simulations, backend, args):
     settings = SearchConfig(algorithm=args.algorithm, num_simulations=simulations, backend=backend)
     search = make_search(env, model, settings, root_noise=True)
     return compile_with_memory(jax.jit(search), params, jax.random.key(1), states)
+
+
+def measure_algorithms(config, batch: int, simulations: int, args) -> dict:
+    """One native search call per algorithm at one point, timed in alternating rounds."""
+    from alphazero.search import make_search
+    from alphazero.settings import SearchConfig
+
+    env, model, params, states = build(config, batch, simulations, args)
+    calls = {}
+    for name, settings in ALGORITHMS.items():
+        search_config = SearchConfig(num_simulations=simulations, backend="native", **settings)
+        search = make_search(env, model, search_config, root_noise=True)
+        compiled, _, _ = compile_with_memory(jax.jit(search), params, jax.random.key(1), states)
+        calls[name] = lambda compiled=compiled: compiled(params, jax.random.key(1), states)
+    best = best_of_rounds(calls, args.rounds, args.repeats, args.min_seconds)
+    return {
+        "config": config.label,
+        "batch": batch,
+        "simulations": simulations,
+        "seconds": best,
+        "microseconds_per_simulation": {
+            name: 1e6 * seconds / (batch * simulations) for name, seconds in best.items()
+        },
+        "ratio_to_gumbel": {name: seconds / best["gumbel"] for name, seconds in best.items()},
+    }
+
+
+def print_algorithms(rows) -> None:
+    headers = ["config", "batch", "sims"]
+    headers += [f"{name} us/sim" for name in ALGORITHMS]
+    headers += [f"{name}/gumbel" for name in ALGORITHMS if name != "gumbel"]
+    table = []
+    for row in rows:
+        line = [row["config"], row["batch"], row["simulations"]]
+        line += [row["microseconds_per_simulation"][name] for name in ALGORITHMS]
+        line += [row["ratio_to_gumbel"][name] for name in ALGORITHMS if name != "gumbel"]
+        table.append(line)
+    print(
+        "Native search per algorithm (root noise), microseconds per position per simulation and "
+        f"time relative to Gumbel MuZero in the same rounds ({jax.default_backend()})"
+    )
+    print(format_table(headers, table))
 
 
 def compile_move(config, batch, simulations, backend, args):
@@ -180,6 +235,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--network", choices=("mlp", "none"), default="mlp")
     parser.add_argument("--dtype", choices=("float32", "bfloat16"), default="float32")
     parser.add_argument("--selfplay", action="store_true", help="also time one self-play move")
+    parser.add_argument(
+        "--algorithms",
+        action="store_true",
+        help="time the native search under each algorithm instead of the two backends",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="timed calls per round")
     parser.add_argument("--min-seconds", type=float, default=0.5, help="timed seconds per round")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per point")
@@ -212,6 +272,11 @@ def main(argv=None) -> dict:
     if not args.no_sweep:
         grid += [(args.sweep_config, args.sweep_batch, n) for n in args.sweep_simulations]
     rows = []
+    if args.algorithms:
+        for config, batch, simulations in dict.fromkeys(grid):
+            rows.append(measure_algorithms(config, batch, simulations, args))
+        print_algorithms(rows)
+        return {"args": vars(args) | {"configs": [c.label for c in args.configs]}, "rows": rows}
     for config, batch, simulations in dict.fromkeys(grid):
         row = measure_point(config, batch, simulations, args)
         rows.append(row)

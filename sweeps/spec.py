@@ -11,6 +11,10 @@ simulation count), the test-time simulation counts and the tournament settings:
     [train]                          # TrainConfig keys for every run; lists are grid axes
     search.num_simulations = [4, 16]
     selfplay.num_envs = 64
+    # profile = "jones"              # Jones's settings first (`alphazero.settings.jones_profile`),
+                                     # the keys given here over them; also allowed at the top level
+    # search = [{algorithm = "gumbel"}, {algorithm = "regularized", regularized_sqrt = true}]
+                                     # an axis of tables: each one's settings taken together
 
     [[boards]]
     size = 3
@@ -41,7 +45,7 @@ from typing import Any
 from alphazero.config import ConfigError, from_dict, read_toml, require, set_dotted
 from alphazero.settings import TrainConfig
 
-PRESETS = ("teaching", "small", "jones")
+PRESETS = ("teaching", "small", "jones", "algorithms")
 SPEC_FILE = "sweep.json"
 RUNS_DIR = "runs"
 
@@ -124,9 +128,14 @@ class SweepSpec:
                     data = json.loads(json.dumps(self.train))  # a deep copy
                     suffix = ""
                     for (key, axis_values), value in zip(axes, values, strict=True):
-                        set_dotted(data, key, value)
+                        if isinstance(value, dict):  # a table of settings taken together
+                            set_dotted(data, key, {})
+                            for item, item_value in value.items():
+                                set_dotted(data, f"{key}.{item}", item_value)
+                        else:
+                            set_dotted(data, key, value)
                         if len(axis_values) > 1:
-                            suffix += f"-{key.rsplit('.', 1)[-1]}{value}"
+                            suffix += _axis_suffix(key, value, axis_values)
                     set_dotted(data, "board_size", board.size)
                     set_dotted(data, "seed", seed)
                     set_dotted(data, "budget", board.budget)
@@ -150,6 +159,23 @@ class SweepSpec:
         return json.loads(json.dumps(data))
 
 
+def _axis_suffix(key: str, value, axis_values: list) -> str:
+    """The run-name part of one grid axis value: ``-simulations16``; for a table of settings, the
+    settings that differ along the axis, strings as themselves and the rest as ``keyvalue``
+    (``-regularized-regularized_sqrtTrue``)."""
+    if isinstance(value, dict):
+        parts = [
+            item_value if isinstance(item_value, str) else f"{item}{item_value}"
+            for item, item_value in value.items()
+            if any(
+                not isinstance(other, dict) or other.get(item) != item_value
+                for other in axis_values
+            )
+        ]
+        return "-" + "-".join(parts)
+    return f"-{key.rsplit('.', 1)[-1]}{value}"
+
+
 def _grid_axes(tree: dict, prefix: str = "") -> list[tuple[str, list]]:
     axes = []
     for key, value in sorted(tree.items()):
@@ -162,7 +188,16 @@ def _grid_axes(tree: dict, prefix: str = "") -> list[tuple[str, list]]:
     return axes
 
 
-_TOP_KEYS = {"name", "description", "seeds", "test_simulations", "train", "boards", "tournament"}
+_TOP_KEYS = {
+    "name",
+    "description",
+    "profile",
+    "seeds",
+    "test_simulations",
+    "train",
+    "boards",
+    "tournament",
+}
 
 
 def _tuple(value, key: str, kind=int) -> tuple:
@@ -214,6 +249,10 @@ def spec_from_dict(data: dict[str, Any]) -> SweepSpec:
     train = data.get("train", {})
     if not isinstance(train, dict):
         raise ConfigError("train must be a table of TrainConfig settings")
+    if "profile" in data:  # shorthand for [train] profile: the profile of every run
+        if "profile" in train and train["profile"] != data["profile"]:
+            raise ConfigError("profile is set both at the top level and under [train]")
+        train = {**train, "profile": data["profile"]}
     for key in ("board_size", "seed", "budget"):
         if key in train:
             raise ConfigError(f"train.{key} is set per board or by seeds, not under [train]")
@@ -285,20 +324,36 @@ def read_sweep_spec(sweep_dir: str | Path) -> SweepSpec:
 
 
 def estimated_cost(spec: SweepSpec) -> dict[str, float]:
-    """Training compute of the whole grid in Jones's FLOPs, the self-play positions it takes, and
-    the number of runs and of agents (snapshots x test-time simulation counts)."""
+    """What the grid takes: training compute in Jones's FLOPs (each run to its budget or its sample
+    cap, whichever comes first), the self-play positions generated (an uncounted buffer fill
+    included), the number of runs, of runs stopped by their cap, and of agents (snapshots x
+    test-time simulation counts)."""
     from alphazero.train import schedule
 
-    flops = positions = agents = 0.0
+    flops = positions = agents = capped = 0.0
     runs = spec.runs()
     for run in runs:
-        budget, targets = schedule(run.config)
-        flops += budget
-        positions += budget / (
-            (run.config.search.num_simulations + 1) * _parameter_count(run.config)
-        )
-        agents += len(targets) * len(spec.test_simulations)
-    return {"runs": len(runs), "train_flops": flops, "positions": positions, "agents": agents}
+        config = run.config
+        budget, targets = schedule(config)
+        per_sample = (config.search.num_simulations + 1) * _parameter_count(config)
+        samples = budget / per_sample
+        snapshots = len(targets)
+        if config.sample_cap and config.sample_cap < samples:
+            samples = config.sample_cap
+            snapshots = int((targets < samples * per_sample).sum()) + 1  # the last at the cap
+            capped += 1
+        flops += samples * per_sample
+        positions += samples
+        if not config.count_buffer_fill:
+            positions += config.learner.buffer_steps * config.selfplay.num_envs
+        agents += snapshots * len(spec.test_simulations)
+    return {
+        "runs": len(runs),
+        "capped_runs": capped,
+        "train_flops": flops,
+        "positions": positions,
+        "agents": agents,
+    }
 
 
 def _parameter_count(config: TrainConfig) -> int:
