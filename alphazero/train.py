@@ -37,7 +37,7 @@ from alphazero import checkpoint, compute
 from alphazero.config import ConfigError, to_dict
 from alphazero.learner import Losses, make_optimizer, update
 from alphazero.networks import init_params, make_network
-from alphazero.search import make_recurrent_fn, make_search
+from alphazero.search import make_recurrent_fn, make_search, resolve_backend
 from alphazero.selfplay import MoveStats, SelfPlayState, init_selfplay, selfplay_move
 from alphazero.settings import TrainConfig
 
@@ -296,15 +296,34 @@ def _without_speed_only(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+def _used_backend(config: dict[str, Any]) -> str:
+    """The search backend a resolved config dict runs (``auto`` resolved)."""
+    search = config.get("search", {})
+    return resolve_backend(search.get("backend", "auto"), int(search.get("num_simulations", 0)))
+
+
 def _check_config(out_dir: Path, resolved: dict[str, Any]) -> None:
+    """Refuse to continue a run in ``out_dir`` under another config. The search backend changes
+    speed only, except under ``snapshots.schedule = "xla"``: XLA counts the two backends' programs
+    differently, so there the backend is part of the run's identity."""
     path = out_dir / CONFIG_FILE
     if not path.exists():
         return
-    stored = json.loads(path.read_text())
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"{path} is unreadable ({error}); use another --out") from None
     if _without_speed_only(stored) != _without_speed_only(resolved):
         changed = _first_difference(stored, resolved)
         raise ConfigError(
             f"{out_dir} holds a run with a different config ({changed}); use another --out"
+        )
+    schedule_of = stored.get("snapshots", {}).get("schedule", "jones")
+    if schedule_of == "xla" and _used_backend(stored) != _used_backend(resolved):
+        raise ConfigError(
+            f"{out_dir} holds a run searched with the {_used_backend(stored)} backend and "
+            f'snapshots.schedule = "xla", where the backend changes the counted FLOPs; resume it '
+            f"with search.backend = {_used_backend(stored)} or use another --out"
         )
 
 
@@ -345,7 +364,8 @@ def train(
             log(f"{out_dir}: run already finished ({progress.snapshots} snapshots); skipping")
             return RunResult(out_dir, progress, snapshot_paths(out_dir), skipped=True)
         log(f"{out_dir}: resuming after snapshot {progress.snapshots - 1}")
-        _truncate_metrics(out_dir / METRICS_FILE, progress.iterations)
+    # Lines past the last snapshot (or, before the first, every line) are produced again.
+    _truncate_metrics(out_dir / METRICS_FILE, progress.iterations)
 
     if config.snapshots.schedule == "jones" and trainer.jones_iteration_flops() > budget:
         per_iteration = trainer.jones_iteration_flops()
@@ -371,6 +391,23 @@ def train(
     spent = lambda: (
         progress.jones_flops if config.snapshots.schedule == "jones" else progress.xla_flops
     )  # noqa: E731
+
+    def write_due_snapshots() -> bool:
+        """Write a snapshot for every target crossed so far (all with the current state, which
+        is the state after the iteration that crossed them). True if the caller must stop."""
+        due = _targets_done(progress, targets, spent())
+        finishing = spent() >= budget * (1 - 1e-12)
+        while progress.snapshots < due:
+            progress.finished = finishing and progress.snapshots + 1 >= due
+            _write_snapshot(out_dir, state, progress, config, resolved, parameters, cost, extra)
+            if stop_after_snapshots is not None and progress.snapshots >= stop_after_snapshots:
+                return True
+        return False
+
+    # A kill between two snapshots of one iteration left some due: write them from this state.
+    if write_due_snapshots():
+        bar.close()
+        return RunResult(out_dir, progress, snapshot_paths(out_dir), skipped=False)
     with (out_dir / METRICS_FILE).open("a") as metrics_file:
         while not progress.finished:
             started = time.perf_counter()
@@ -399,12 +436,9 @@ def train(
             }
             metrics_file.write(json.dumps(record) + "\n")
             bar.update(spent(), record)
-            crossed = int(np.searchsorted(targets, spent() * (1 + 1e-12), side="right"))
-            if crossed > _targets_done(progress, targets, spent() - per_iteration):
-                progress.finished = spent() >= budget * (1 - 1e-12)
+            if _targets_done(progress, targets, spent()) > progress.snapshots:
                 metrics_file.flush()
-                _write_snapshot(out_dir, state, progress, config, resolved, parameters, cost, extra)
-                if stop_after_snapshots is not None and progress.snapshots >= stop_after_snapshots:
+                if write_due_snapshots():
                     break
     bar.close()
     return RunResult(out_dir, progress, snapshot_paths(out_dir), skipped=False)
