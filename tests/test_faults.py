@@ -120,3 +120,46 @@ def test_xla_schedule_makes_the_search_backend_part_of_the_run(tmp_path):
     same = tiny_config(budget=4e6, snapshots={"schedule": "xla", "count": 2},
                        search={"backend": used})  # fmt: skip
     assert train(same, tmp_path / "run").progress.snapshots == 2
+
+
+def _untrained(names):
+    from alphazero import untrained_agent
+
+    config = tiny_config()
+    agents = []
+    for seed, name in enumerate(names):
+        agent = untrained_agent(dataclasses.replace(config, seed=seed), simulations=2)
+        agents.append(agent.__class__(name, agent.kind, agent.params))
+    return agents
+
+
+def test_padded_match_slots_never_share_a_game_and_results_follow_the_key(monkeypatch):
+    from alphazero import RandomAgent, match
+
+    a, b, c, d, e = _untrained("abcde")
+    small = [(a, b), (b, c), (a, RandomAgent(3))]  # 4 network slots of one kind, padded to 8
+    writes = []
+    real_scatter = match._scatter()
+
+    def recording_scatter():
+        def scatter(actions, index, moves):
+            writes.append((int(actions.shape[0]), np.asarray(index).ravel()))
+            return real_scatter(actions, index, moves)
+
+        return scatter
+
+    with monkeypatch.context() as patch:
+        patch.setattr(match, "_scatter", recording_scatter)
+        first = match.play_matches(small, 4, jax.random.key(3))
+    for size, index in writes:
+        real = index[index < 12]  # 3 pairings x 4 games
+        assert len(np.unique(real)) == len(real), "two slots wrote one game"
+        assert set(index[index >= 12].tolist()) <= {size - 1}
+    # Every game gets exactly one move per ply (network and random movers together).
+    for ply in range(0, len(writes) - 1, 2):
+        both = np.concatenate([writes[ply][1], writes[ply + 1][1]])
+        assert sorted(both[both < 12].tolist()) == list(range(12))
+    # A larger batch played before (more slots of the same kind) changes nothing: the result is a
+    # function of the pairings and the key, as a resumed tournament needs.
+    match.play_matches([(a, b), (c, d), (e, a), (b, c), (d, e)], 4, jax.random.key(0))
+    assert match.play_matches(small, 4, jax.random.key(3)) == first
