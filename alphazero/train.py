@@ -8,6 +8,7 @@ A run directory holds:
                                 git commit, package versions), one per crossed compute target
     resume.ckpt                 the whole training state as of the last snapshot
     metrics.jsonl               one line per iteration
+    .lock                       locked while a process trains here; says which (pid, host)
 
 Rerunning the same command continues from ``resume.ckpt`` (a finished run is skipped with a
 message); a run killed at any moment loses at most the work since its last snapshot. The snapshot is
@@ -17,6 +18,7 @@ snapshot.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -45,6 +47,7 @@ SNAPSHOT_DIR = "snapshots"
 RESUME_FILE = "resume.ckpt"
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
+LOCK_FILE = ".lock"  # held by the process training in the folder (`checkpoint.exclusive`)
 
 
 class TrainState(NamedTuple):
@@ -346,9 +349,23 @@ def train(
     """Train until the budget, snapshotting at log-spaced compute; resume if ``out_dir`` has a run.
 
     ``stop_after_snapshots`` stops (as a kill would) once that many snapshots exist; tests use it.
+
+    One process at a time trains in a folder: another one fails at once with a one-line
+    `checkpoint.LockHeld` naming the holder (pid and host).
     """
+    with contextlib.ExitStack() as locks:
+        return _train(config, Path(out_dir), locks, log, show_progress, stop_after_snapshots)
+
+
+def _lock_run(out_dir: Path, locks: contextlib.ExitStack) -> None:
+    locks.enter_context(checkpoint.exclusive(out_dir / LOCK_FILE, f"run folder {out_dir}"))
+
+
+def _train(config, out_dir, locks, log, show_progress, stop_after_snapshots) -> RunResult:
     log = log or (lambda message: print(message, file=sys.stderr))
-    out_dir = Path(out_dir)
+    locked = out_dir.exists()
+    if locked:  # before reading anything of a run another process may be writing
+        _lock_run(out_dir, locks)
     resolved = to_dict(config)
     _check_config(out_dir, resolved)
     budget, targets = schedule(config)
@@ -380,6 +397,8 @@ def train(
     cost = trainer.iteration_cost(state)
     if not resume_path.exists():
         out_dir.mkdir(parents=True, exist_ok=True)
+        if not locked:
+            _lock_run(out_dir, locks)
         checkpoint.atomic_write_bytes(
             out_dir / CONFIG_FILE, (json.dumps(resolved, indent=2) + "\n").encode()
         )
