@@ -38,7 +38,7 @@ SPEC = {
     "boards": [{"size": 2, "widths": [2], "depths": [1], "budget": 2e4, "first_snapshot": 5e3}],
     "tournament": {
         "games_per_pairing": 2,
-        "pairs_per_batch": 2,
+        "pairs_per_batch": 3,
         "target_se": 1.0,
         "budget_games": 12,
         "mcts_simulations": [],
@@ -133,7 +133,9 @@ def test_a_killed_and_resumed_tournament_stores_the_rows_of_an_uninterrupted_one
     process.wait()
     stored = _batches(part)
     assert 3 <= stored < len(keys)
-    run_tournament(part, log=lambda message: None)  # the resume, in another process
+    # The resume, in a fresh process as after a real kill (nothing of the earlier runs in memory).
+    resume = _start(f"from sweeps.tournament import run_tournament; run_tournament({str(part)!r})")
+    assert resume.wait(timeout=240) == 0, resume.stderr.read()
     assert _rows(part) == expected
 
 
