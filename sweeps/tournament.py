@@ -18,6 +18,7 @@ Ray cluster would put it on).
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import sys
 import time
@@ -59,8 +60,13 @@ def _solver_available() -> bool:
 
 
 # Snapshot agents loaded in this process, by (file, modification time, size, greedy); an entry
-# is reused for every simulation count and batch until the file changes.
-_SNAPSHOT_AGENTS: dict[tuple[str, int, int, bool], Any] = {}
+# is reused for every simulation count and batch until the file changes. The least recently used
+# are dropped beyond SNAPSHOT_CACHE_SIZE (more than the agents of any batch), so a sweep of
+# thousands of snapshots does not keep every network in memory.
+SNAPSHOT_CACHE_SIZE = 512
+_SNAPSHOT_AGENTS: collections.OrderedDict[tuple[str, int, int, bool], Any] = (
+    collections.OrderedDict()
+)
 
 
 def _snapshot_agent(file: Path, name: str, simulations: int, greedy: bool):
@@ -74,6 +80,9 @@ def _snapshot_agent(file: Path, name: str, simulations: int, greedy: bool):
         for stale in [k for k in _SNAPSHOT_AGENTS if k[0] == key[0] and k[3] == greedy]:
             del _SNAPSHOT_AGENTS[stale]
         _SNAPSHOT_AGENTS[key] = base
+        while len(_SNAPSHOT_AGENTS) > SNAPSHOT_CACHE_SIZE:
+            _SNAPSHOT_AGENTS.popitem(last=False)
+    _SNAPSHOT_AGENTS.move_to_end(key)
     kind = dataclasses.replace(base.kind, simulations=simulations)
     return base.__class__(name, kind, base.params)
 

@@ -4,6 +4,7 @@ folder; boards whose pairs all fall outside the predicted-score window; read-onl
 
 from __future__ import annotations
 
+import collections
 import os
 import shutil
 import signal
@@ -170,7 +171,7 @@ def test_snapshot_files_are_read_once_per_process_while_unchanged(trained, tmp_p
     monkeypatch.setattr(
         agents_module, "load_agent", lambda *a, **k: reads.append(a) or real(*a, **k)
     )
-    monkeypatch.setattr(tournament, "_SNAPSHOT_AGENTS", {})
+    monkeypatch.setattr(tournament, "_SNAPSHOT_AGENTS", collections.OrderedDict())
     run_tournament(folder, max_batches=3, log=lambda message: None)
     files = [str(args[0]) for args in reads]
     assert len(files) == len(set(files)) == 2  # two snapshots, each read once for all batches
@@ -183,6 +184,12 @@ def test_snapshot_files_are_read_once_per_process_while_unchanged(trained, tmp_p
     os.utime(snapshot, ns=(time.time_ns(), time.time_ns() + 10**9))
     agent = tournament._snapshot_agent(snapshot, "again", 0, False)
     assert len(reads) == 3 and agent.name == "again" and agent.simulations == 0
+    assert len(tournament._SNAPSHOT_AGENTS) == 2  # the stale entry was replaced
+    monkeypatch.setattr(tournament, "SNAPSHOT_CACHE_SIZE", 1)  # the least recently used go
+    tournament._SNAPSHOT_AGENTS.clear()
+    for file in files:
+        tournament._snapshot_agent(Path(file), "other", 2, False)
+    assert [key[0] for key in tournament._SNAPSHOT_AGENTS] == [str(Path(files[1]).resolve())]
 
 
 def test_two_tournaments_or_trainers_on_one_folder_fail_naming_the_holder(trained, tmp_path):
