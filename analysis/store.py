@@ -11,8 +11,8 @@ retried after it committed, never duplicates rows.
 A store opened with `readonly=True` (or one whose file or folder cannot be written, e.g. on a
 read-only file system) serves every reader and refuses writes with a one-line `StoreReadOnlyError`.
 
-Compute columns follow `alphazero.compute`, where both conventions are defined: Jones's count is
-samples x (simulations + 1) x parameters, and XLA's cost analysis counts 2 FLOPs per multiply-add.
+Compute columns hold FLOPs in the two conventions `alphazero.compute` defines (the one place that
+states them): Jones's and XLA's.
 
 Schema (version 2). Text timestamps are ISO 8601 UTC, e.g. "2024-05-01T12:00:00.000Z".
 
@@ -499,7 +499,8 @@ class Store:
         """Record snapshot `idx` of run `run_id` and return its id (the existing one if present).
 
         Compute is cumulative from the start of the run: `jones_flops` and `xla_flops` in FLOPs
-        (multiply-adds count one), `samples` positions, `games` games, `wall_seconds` seconds.
+        (Jones's and XLA's counts, as `alphazero.compute` defines them), `samples` positions,
+        `games` games, `wall_seconds` seconds.
         """
         values = (
             _require_int("run_id", run_id),
