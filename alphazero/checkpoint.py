@@ -2,14 +2,20 @@
 (flax msgpack of a tree of arrays). Written atomically (temp file, fsync, rename), so a kill leaves
 either the old file or the new one. A file whose magic, header, length or checksum is wrong is
 reported by name and never loaded.
+
+`exclusive` is the lock that keeps two processes out of one run folder (or one store's writer).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
+import socket
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +28,39 @@ MAGIC = b"BOARDSCALE-CHECKPOINT v1\n"
 
 class CheckpointError(ValueError):
     """A checkpoint that cannot be trusted (truncated, corrupt, not a checkpoint)."""
+
+
+class LockHeld(ValueError):
+    """Another process holds the lock (its pid and host are in the message)."""
+
+
+@contextlib.contextmanager
+def exclusive(path: str | Path, what: str) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (created if needed) for the block, or raise
+    `LockHeld` at once naming the holder: "``what`` is in use by pid N on HOST".
+
+    The lock is the kernel's (``flock``), so it ends with its holder, killed or not; the file
+    only says who holds it and is left in place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")  # noqa: SIM115 (held open for the lock's lifetime)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise LockHeld(f"{what} is in use by {holder}; wait for it or stop it") from None
+        handle.truncate(0)
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            handle.flush()
+    finally:
+        handle.close()  # releases the lock
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:

@@ -125,20 +125,6 @@ def _next_power_of_two(n: int) -> int:
     return 1 << max(n - 1, 0).bit_length()
 
 
-# (agent kind, games per half) -> the slot counts its stacked program was built for.
-_SLOT_SIZES: dict[tuple, set[int]] = defaultdict(set)
-
-
-def _slot_bucket(kind, half: int, slots: int) -> int:
-    """The padded slot count for ``slots`` slots of ``kind``: the smallest size already built for
-    the kind if one is large enough (compiling a search costs seconds, a few idle slots little),
-    else the next power of two."""
-    sizes = _SLOT_SIZES[(kind, half)]
-    size = min((s for s in sizes if s >= slots), default=_next_power_of_two(slots))
-    sizes.add(size)
-    return size
-
-
 @functools.cache
 def _gather():
     return jax.jit(lambda states, index: jax.tree.map(lambda x: x[index], states))
@@ -166,10 +152,14 @@ def play_matches(pairings, games_per_pairing: int, key: jax.Array) -> list[Match
     All games on one board are played together, one ply at a time. At every ply each agent moves
     in exactly half the games of each of its pairings; the network agents of one kind move
     together: one call of the kind's stacked program over all their games ([slots, games], the
-    slot count padded by repeating the last slot), with only the network vmapped
-    over the slots' parameters; a kind reuses a program built for more slots before it compiles a
-    new one. So the compiled programs grow with agent kinds (times a few padded sizes), never with
-    pairings. Random and reference agents move in all their games at once."""
+    slot count padded to the next power of two), with only the network vmapped over the slots'
+    parameters. So the compiled programs grow with agent kinds (times a few padded sizes), never
+    with pairings. Random and reference agents move in all their games at once.
+
+    The result is a function of the pairings, ``games_per_pairing`` and ``key`` alone: the padding
+    depends on the batch only (never on what this process played before), and padded slots write
+    their moves to a dump entry, so no game gets two writers (which one wins would be unspecified,
+    and differs between backends)."""
     if games_per_pairing < 2 or games_per_pairing % 2:
         raise ValueError(f"games per pairing must be even and at least 2, got {games_per_pairing}")
     boards: dict[tuple, list[int]] = defaultdict(list)
@@ -206,48 +196,58 @@ def _play_board(pairings, num_games: int, key) -> list[list[MatchResult]]:
             mover = movers.setdefault(key_of_agent, _Mover(key_of_agent))
             mover.agents.append(agent)
             mover.slots.append((p, side))
-    plans = [_plan(mover, num_games, half) for mover in movers.values()]
+    plans = [_plan(mover, num_games, half, len(pairings) * num_games) for mover in movers.values()]
     init_key, key = jax.random.split(key)
     states = _initial(env, len(pairings) * num_games)(init_key)
     step, gather, scatter = _stepper(env), _gather(), _scatter()
-    actions = jnp.zeros(len(pairings) * num_games, jnp.int32)
+    total = len(pairings) * num_games
+    actions = jnp.zeros(total + 1, jnp.int32)  # the last entry is where padded slots write
     for ply in range(env.max_game_length):
         if ply % 4 == 3 and bool(states.terminated.all()):
             break
         key, *move_keys = jax.random.split(key, len(plans) + 1)
         parity = ply % 2
-        for (act, index), move_key in zip(plans, move_keys, strict=True):
-            moves = act(move_key, gather(states, index[parity]))
-            actions = scatter(actions, index[parity], moves)
-        states = step(states, actions)
+        for (act, reads, writes), move_key in zip(plans, move_keys, strict=True):
+            moves = act(move_key, gather(states, reads[parity]))
+            actions = scatter(actions, writes[parity], moves)
+        states = step(states, actions[:total])
     winners = _final_winners(states).reshape(len(pairings), num_games)
     return [_pair_results(a, b, winners[p]) for p, (a, b) in enumerate(pairings)]
 
 
-def _plan(mover: _Mover, num_games: int, half: int):
+def _plan(mover: _Mover, num_games: int, half: int, dump: int):
     """(``act(key, states [slots, half]) -> moves [slots, half]``, per parity the game indices
-    [slots, half]) for one group. In pairing p, games [p G, p G + G/2) have A moving first, so at
-    even plies side s moves in half s and at odd plies in the other half."""
+    each slot reads its states from and writes its moves to, [slots, half] each) for one group.
+    In pairing p, games [p G, p G + G/2) have A moving first, so at even plies side s moves in
+    half s and at odd plies in the other half.
+
+    Padded slots (network kinds, so that a kind compiles for very few sizes) read the last real
+    slot's games and write to ``dump`` (P G, one past the last game): no two slots ever write
+    the same game, so every real game's move is its own slot's, whatever the padding."""
     slots = list(mover.slots)
     agents = list(mover.agents)
-    if mover.key[0] == "network":  # padded, so that a kind compiles for very few sizes
-        padding = _slot_bucket(mover.key[1], half, len(slots)) - len(slots)
+    real = len(slots)
+    if mover.key[0] == "network":
+        padding = _next_power_of_two(len(slots)) - len(slots)
         slots += [slots[-1]] * padding
         agents += [agents[-1]] * padding
     offsets = np.arange(half, dtype=np.int32)
-    index = [
+    reads = [
         np.stack([p * num_games + ((side ^ parity) * half) + offsets for p, side in slots])
         for parity in (0, 1)
     ]
-    index = [jnp.asarray(i) for i in index]
+    writes = [index.copy() for index in reads]
+    for index in writes:
+        index[real:] = dump
     if mover.key[0] == "network":
         params = jax.tree.map(lambda *xs: jnp.stack(xs), *[agent.params for agent in agents])
         program = _stacked_policy_program(agents[0].kind)
-        return (lambda key, states: program(params, key, states)), index
-    agent = agents[0]
+        act = lambda key, states: program(params, key, states)  # noqa: E731
+    else:
+        agent = agents[0]
 
-    def act(key, states):
-        flat = jax.tree.map(lambda x: x.reshape((-1,) + x.shape[2:]), states)
-        return jnp.asarray(agent.act(key, flat)).reshape(len(slots), half)
+        def act(key, states):
+            flat = jax.tree.map(lambda x: x.reshape((-1,) + x.shape[2:]), states)
+            return jnp.asarray(agent.act(key, flat)).reshape(len(slots), half)
 
-    return act, index
+    return act, [jnp.asarray(i) for i in reads], [jnp.asarray(i) for i in writes]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from typing import Any
 
 from alphazero import compute
@@ -153,7 +154,10 @@ class SnapshotConfig:
 
     def __post_init__(self):
         require(self.count >= 1, f"snapshots.count must be at least 1, got {self.count}")
-        require(self.first >= 0, "snapshots.first must be 0 or more")
+        require(
+            math.isfinite(self.first) and self.first >= 0,
+            f"snapshots.first must be a finite number, 0 or more, got {self.first:g}",
+        )
         choice(self.schedule, SCHEDULES, "snapshots.schedule")
 
 
@@ -266,7 +270,10 @@ class TrainConfig:
             2 <= self.board_size <= 26,
             f"board_size must be between 2 and 26, got {self.board_size}",
         )
-        require(self.budget >= 0, f"budget must be positive, got {self.budget:g}")
+        require(
+            math.isfinite(self.budget) and self.budget >= 0,
+            f"budget must be a finite number of FLOPs, 0 or more, got {self.budget:g}",
+        )
         require(
             self.learner.buffer_steps >= self.board_size**2 + int(self.swap) + 1,
             f"learner.buffer_steps must be longer than a game ({self.board_size**2 + 1} moves), "

@@ -8,6 +8,7 @@ A run directory holds:
                                 git commit, package versions), one per crossed compute target
     resume.ckpt                 the whole training state as of the last snapshot
     metrics.jsonl               one line per iteration
+    .lock                       locked while a process trains here; says which (pid, host)
 
 Rerunning the same command continues from ``resume.ckpt`` (a finished run is skipped with a
 message); a run killed at any moment loses at most the work since its last snapshot. The snapshot is
@@ -17,6 +18,7 @@ snapshot.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -34,10 +36,10 @@ import numpy as np
 
 import games
 from alphazero import checkpoint, compute
-from alphazero.config import ConfigError, to_dict
+from alphazero.config import ConfigError, from_dict, to_dict
 from alphazero.learner import Losses, make_optimizer, update
 from alphazero.networks import init_params, make_network
-from alphazero.search import make_recurrent_fn, make_search
+from alphazero.search import make_recurrent_fn, make_search, resolve_backend
 from alphazero.selfplay import MoveStats, SelfPlayState, init_selfplay, selfplay_move
 from alphazero.settings import TrainConfig
 
@@ -45,6 +47,7 @@ SNAPSHOT_DIR = "snapshots"
 RESUME_FILE = "resume.ckpt"
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
+LOCK_FILE = ".lock"  # held by the process training in the folder (`checkpoint.exclusive`)
 
 
 class TrainState(NamedTuple):
@@ -296,15 +299,45 @@ def _without_speed_only(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+def _used_backend(config: dict[str, Any]) -> str:
+    """The search backend a resolved config dict runs (``auto`` resolved)."""
+    search = config.get("search", {})
+    return resolve_backend(search.get("backend", "auto"), int(search.get("num_simulations", 0)))
+
+
+def _with_defaults(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored config with the settings added since it was written at their defaults (which
+    keep the old behaviour), so a run started by an earlier version resumes. A config that no
+    longer parses is compared as it is (and so differs)."""
+    try:
+        return to_dict(from_dict(TrainConfig, stored))
+    except ConfigError:
+        return stored
+
+
 def _check_config(out_dir: Path, resolved: dict[str, Any]) -> None:
+    """Refuse to continue a run in ``out_dir`` under another config. The search backend changes
+    speed only, except under ``snapshots.schedule = "xla"``: XLA counts the two backends' programs
+    differently, so there the backend is part of the run's identity."""
     path = out_dir / CONFIG_FILE
     if not path.exists():
         return
-    stored = json.loads(path.read_text())
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"{path} is unreadable ({error}); use another --out") from None
+    stored = _with_defaults(stored)
     if _without_speed_only(stored) != _without_speed_only(resolved):
         changed = _first_difference(stored, resolved)
         raise ConfigError(
             f"{out_dir} holds a run with a different config ({changed}); use another --out"
+        )
+    schedule_of = stored.get("snapshots", {}).get("schedule", "jones")
+    if schedule_of == "xla" and _used_backend(stored) != _used_backend(resolved):
+        raise ConfigError(
+            f"{out_dir} holds a run searched with the {_used_backend(stored)} backend and "
+            f'snapshots.schedule = "xla", where the backend changes the counted FLOPs; resume it '
+            f"with search.backend = {_used_backend(stored)} or use another --out"
         )
 
 
@@ -327,9 +360,23 @@ def train(
     """Train until the budget, snapshotting at log-spaced compute; resume if ``out_dir`` has a run.
 
     ``stop_after_snapshots`` stops (as a kill would) once that many snapshots exist; tests use it.
+
+    One process at a time trains in a folder: another one fails at once with a one-line
+    `checkpoint.LockHeld` naming the holder (pid and host).
     """
+    with contextlib.ExitStack() as locks:
+        return _train(config, Path(out_dir), locks, log, show_progress, stop_after_snapshots)
+
+
+def _lock_run(out_dir: Path, locks: contextlib.ExitStack) -> None:
+    locks.enter_context(checkpoint.exclusive(out_dir / LOCK_FILE, f"run folder {out_dir}"))
+
+
+def _train(config, out_dir, locks, log, show_progress, stop_after_snapshots) -> RunResult:
     log = log or (lambda message: print(message, file=sys.stderr))
-    out_dir = Path(out_dir)
+    locked = out_dir.exists()
+    if locked:  # before reading anything of a run another process may be writing
+        _lock_run(out_dir, locks)
     resolved = to_dict(config)
     _check_config(out_dir, resolved)
     budget, targets = schedule(config)
@@ -345,7 +392,8 @@ def train(
             log(f"{out_dir}: run already finished ({progress.snapshots} snapshots); skipping")
             return RunResult(out_dir, progress, snapshot_paths(out_dir), skipped=True)
         log(f"{out_dir}: resuming after snapshot {progress.snapshots - 1}")
-        _truncate_metrics(out_dir / METRICS_FILE, progress.iterations)
+    # Lines past the last snapshot (or, before the first, every line) are produced again.
+    _truncate_metrics(out_dir / METRICS_FILE, progress.iterations)
 
     if config.snapshots.schedule == "jones" and trainer.jones_iteration_flops() > budget:
         per_iteration = trainer.jones_iteration_flops()
@@ -360,6 +408,8 @@ def train(
     cost = trainer.iteration_cost(state)
     if not resume_path.exists():
         out_dir.mkdir(parents=True, exist_ok=True)
+        if not locked:
+            _lock_run(out_dir, locks)
         checkpoint.atomic_write_bytes(
             out_dir / CONFIG_FILE, (json.dumps(resolved, indent=2) + "\n").encode()
         )
@@ -371,13 +421,32 @@ def train(
     spent = lambda: (
         progress.jones_flops if config.snapshots.schedule == "jones" else progress.xla_flops
     )  # noqa: E731
+
+    def write_due_snapshots(capped: bool = False) -> bool:
+        """Write a snapshot for every target crossed so far (all with the current state, which
+        is the state after the iteration that crossed them), and a last one when the run reached
+        its sample cap. True if the caller must stop."""
+        due = _targets_done(progress, targets, spent())
+        if capped:
+            due = max(due, progress.snapshots + 1)
+        finishing = spent() >= budget * (1 - 1e-12) or capped
+        while progress.snapshots < due:
+            progress.finished = finishing and progress.snapshots + 1 >= due
+            _write_snapshot(out_dir, state, progress, config, resolved, parameters, cost, extra)
+            if stop_after_snapshots is not None and progress.snapshots >= stop_after_snapshots:
+                return True
+        return False
+
+    # A kill between two snapshots of one iteration left some due: write them from this state.
+    if write_due_snapshots():
+        bar.close()
+        return RunResult(out_dir, progress, snapshot_paths(out_dir), skipped=False)
     with (out_dir / METRICS_FILE).open("a") as metrics_file:
         while not progress.finished:
             started = time.perf_counter()
             state, metrics = trainer.iteration(state)
             metrics = jax.device_get(metrics)
             elapsed = time.perf_counter() - started
-            before = spent()
             counted = _counted_share(config, progress.iterations)  # 1 but in an uncounted fill
             progress.iterations += 1
             progress.samples += round(cost.samples * counted)
@@ -401,13 +470,10 @@ def train(
             }
             metrics_file.write(json.dumps(record) + "\n")
             bar.update(spent(), record)
-            crossed = int(np.searchsorted(targets, spent() * (1 + 1e-12), side="right"))
             capped = 0 < config.sample_cap <= progress.samples
-            if crossed > _targets_done(progress, targets, before) or capped:
-                progress.finished = spent() >= budget * (1 - 1e-12) or capped
+            if _targets_done(progress, targets, spent()) > progress.snapshots or capped:
                 metrics_file.flush()
-                _write_snapshot(out_dir, state, progress, config, resolved, parameters, cost, extra)
-                if stop_after_snapshots is not None and progress.snapshots >= stop_after_snapshots:
+                if write_due_snapshots(capped):
                     break
     bar.close()
     return RunResult(out_dir, progress, snapshot_paths(out_dir), skipped=False)
@@ -423,8 +489,9 @@ def _counted_share(config: TrainConfig, iterations_done: int) -> float:
     return (steps - filling) / steps
 
 
-def _targets_done(progress: Progress, targets: np.ndarray, before: float) -> int:
-    return int(np.searchsorted(targets, before * (1 + 1e-12), side="right"))
+def _targets_done(progress: Progress, targets: np.ndarray, spent: float) -> int:
+    """How many snapshot targets ``spent`` compute has crossed."""
+    return int(np.searchsorted(targets, spent * (1 + 1e-12), side="right"))
 
 
 def _write_snapshot(out_dir, state, progress, config, resolved, parameters, cost, extra):

@@ -1,12 +1,20 @@
 """The results store: one SQLite file per sweep holding runs, snapshots, agents and match results.
 
 Match rows are the only record of who beat whom; Elo is never stored, it is refitted from them. The
-file is in WAL mode with a busy timeout, so several processes (local workers or Ray tasks) can write
-to it at once, and every write is one transaction, so killing a writer loses at most the batch it
-was writing. Writers are idempotent where that is natural (`add_run`, `add_snapshot`, `add_agent`
-return the existing row's id), so rerunning a stage after a kill never duplicates rows.
+file is in WAL mode with a busy timeout, so several processes on one machine can write to it at
+once (on a shared network file system SQLite's WAL is unsafe: there one process, the driver, writes
+for all), and every write is one transaction, so killing a writer loses at most the batch it was
+writing. Writers are idempotent (`add_run`, `add_snapshot`, `add_agent` return the existing row's
+id; `add_batch` of a key already stored is a no-op), so rerunning a stage after a kill, or a task
+retried after it committed, never duplicates rows.
 
-Schema (version 1). Text timestamps are ISO 8601 UTC, e.g. "2024-05-01T12:00:00.000Z".
+A store opened with `readonly=True` (or one whose file or folder cannot be written, e.g. on a
+read-only file system) serves every reader and refuses writes with a one-line `StoreReadOnlyError`.
+
+Compute columns hold FLOPs in the two conventions `alphazero.compute` defines (the one place that
+states them): Jones's and XLA's.
+
+Schema (version 2). Text timestamps are ISO 8601 UTC, e.g. "2024-05-01T12:00:00.000Z".
 
 meta: key/value text pairs.
     application     always "boardscale"; how a store is told apart from other SQLite files.
@@ -27,9 +35,8 @@ snapshots: one saved network of a run.
     id              integer primary key.
     run_id          the run (runs.id).
     idx             0-based snapshot number within the run; unique per run.
-    jones_flops     real, training compute so far in Jones's convention (samples x 64 nodes x
-                    parameters; one multiply-add counted as one FLOP).
-    xla_flops       real, training compute so far as XLA's cost analysis counts it.
+    jones_flops     real, training compute so far in Jones's convention (`alphazero.compute`).
+    xla_flops       real, training compute so far as XLA's cost analysis counts it (ditto).
     samples         integer, self-play positions generated so far.
     games           integer, self-play games finished so far.
     wall_seconds    real, training wall-clock time so far, in seconds.
@@ -55,13 +62,24 @@ matches: results of one batch of games between two agents.
     first_wins      integer games won by first_agent (Hex has no draws).
     second_wins     integer games won by second_agent.
     created_at      text timestamp of insertion.
+    batch_id        the batch (batches.id) the games were played in; NULL for rows stored before
+                    version 2 or through `add_matches`.
     Several rows for one ordered pair are normal (one per batch); readers add them up.
+
+batches: one batch of tournament games, stored with its match rows in one transaction (version 2).
+    id              integer primary key.
+    key             unique text naming the batch, e.g. "board3/batch12"; storing a batch whose
+                    key exists is a no-op.
+    board_size      integer S of the batch's games.
+    number          integer, 0-based number of the batch on its board.
+    created_at      text timestamp of insertion.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import urllib.parse
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -145,11 +163,39 @@ def _create_version_1(connection: sqlite3.Connection) -> None:
     connection.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '0')")
 
 
+def _add_batches(connection: sqlite3.Connection) -> None:
+    _execute_statements(
+        connection,
+        f"""
+        CREATE TABLE batches (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            board_size INTEGER NOT NULL CHECK (board_size > 0),
+            number INTEGER NOT NULL CHECK (number >= 0),
+            created_at TEXT NOT NULL DEFAULT {_NOW}
+        );
+        CREATE INDEX batches_by_board ON batches (board_size, number);
+        ALTER TABLE matches ADD COLUMN batch_id INTEGER REFERENCES batches (id);
+        CREATE INDEX matches_by_batch ON matches (batch_id)
+        """,
+    )
+
+
 # MIGRATIONS[v] turns a store at schema version v into version v + 1 (version 0 is an empty file).
 # Each runs inside the transaction that also bumps schema_version, so a kill mid-migration leaves
 # the old version intact. Append new migrations; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_version_1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_version_1, _add_batches]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreReadOnlyError(ValueError):
+    """A write to a store that was opened read-only or cannot be written."""
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the store file and create its -wal/-shm files beside it
+    (False on a read-only file system, for root too)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
 
 
 def _check_sqlite_file(path: Path) -> None:
@@ -223,35 +269,48 @@ class Store:
     One `Store` belongs to one thread; open one per process or worker.
     """
 
-    def __init__(self, connection: sqlite3.Connection, path: Path):
+    def __init__(self, connection: sqlite3.Connection, path: Path, readonly: bool = False):
         self._connection = connection
         self.path = path
+        self.readonly = readonly
+        self.schema_version = SCHEMA_VERSION
 
     # -- opening and closing --------------------------------------------------------------------
 
     @classmethod
     def open(
-        cls, path: str | os.PathLike, create: bool = True, *, timeout_seconds: float = 60.0
+        cls,
+        path: str | os.PathLike,
+        create: bool = True,
+        *,
+        readonly: bool = False,
+        timeout_seconds: float = 60.0,
     ) -> Store:
         """Open the store at `path`, creating it (and upgrading older schemas) as needed.
 
         Args:
           path: the SQLite file, usually `<sweep folder>/results.sqlite` (`STORE_FILENAME`).
           create: make a new empty store if `path` does not exist.
+          readonly: open for reading only (never creates, migrates or writes; older schemas are
+            read as they are). A store whose file or folder cannot be written is opened this
+            way too, so readers work on a read-only file system; writers then fail with
+            `StoreReadOnlyError`.
           timeout_seconds: how long a write waits for another process's write to finish.
 
         Raises:
-          FileNotFoundError: no file at `path` and `create` is False.
+          FileNotFoundError: no file at `path` and `create` is False (or `readonly`).
           ValueError: `path` is not a boardscale store (another kind of file, another SQLite
             database, a truncated copy) or was written by a newer boardscale. The file is left
             untouched in these cases.
         """
         path = Path(path)
         if not path.exists():
-            if not create:
+            if not create or readonly:
                 raise FileNotFoundError(f"no results store at {path}")
             cls._create(path, timeout_seconds)
         _check_sqlite_file(path)
+        if readonly or not _writable(path):
+            return cls._open_readonly(path, timeout_seconds)
         connection = sqlite3.connect(path, timeout=timeout_seconds, isolation_level=None)
         try:
             store = cls(connection, path)
@@ -261,6 +320,32 @@ class Store:
                 connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA synchronous = NORMAL")
+        except BaseException:
+            connection.close()
+            raise
+        return store
+
+    @classmethod
+    def _open_readonly(cls, path: Path, timeout_seconds: float) -> Store:
+        """SQLite's `mode=ro`. A WAL store whose log was cleanly removed on a folder that cannot
+        be written has no -shm file and cannot get one; there `immutable=1` reads it (nothing
+        can be missed: without a log every committed row is in the main file)."""
+        uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+        log = Path(f"{path}-wal")
+        if not _writable(path) and not (log.exists() and log.stat().st_size > 0):
+            if not Path(f"{path}-shm").exists():
+                uri += "&immutable=1"
+        connection = sqlite3.connect(uri, uri=True, timeout=timeout_seconds, isolation_level=None)
+        try:
+            try:
+                connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError as error:
+                raise ValueError(
+                    f"{path} cannot be read where it is, read-only ({error}); copy the sweep "
+                    "folder somewhere writable"
+                ) from None
+            store = cls(connection, path, readonly=True)
+            store._check_and_migrate()
         except BaseException:
             connection.close()
             raise
@@ -314,12 +399,16 @@ class Store:
                 f"{self.path} has schema version {version}, newer than this boardscale's "
                 f"{SCHEMA_VERSION}; upgrade boardscale to read it"
             )
+        tables = ("runs", "snapshots", "agents", "matches") + (("batches",) if version >= 2 else ())
         try:
             # Touch every table so a store damaged past its header fails here, not mid-sweep.
-            for table in ("runs", "snapshots", "agents", "matches"):
+            for table in tables:
                 self._connection.execute(f"SELECT count(*) FROM {table}").fetchone()
         except sqlite3.DatabaseError as error:
             raise ValueError(f"{self.path} is not a usable boardscale store ({error})") from None
+        if self.readonly:
+            self.schema_version = version  # read as it is; readers allow for older versions
+            return
         if version < SCHEMA_VERSION:
             with self._transaction():
                 version = self._schema_version()  # another process may have just migrated
@@ -340,7 +429,12 @@ class Store:
         self.close()
 
     def _transaction(self):
-        return _Transaction(self._connection)
+        if self.readonly:
+            raise StoreReadOnlyError(
+                f"{self.path} is read-only (opened for reading, or its file or folder cannot be "
+                "written); this needs to write to it"
+            )
+        return _Transaction(self._connection, self.path)
 
     # -- writers --------------------------------------------------------------------------------
 
@@ -405,7 +499,8 @@ class Store:
         """Record snapshot `idx` of run `run_id` and return its id (the existing one if present).
 
         Compute is cumulative from the start of the run: `jones_flops` and `xla_flops` in FLOPs
-        (multiply-adds count one), `samples` positions, `games` games, `wall_seconds` seconds.
+        (Jones's and XLA's counts, as `alphazero.compute` defines them), `samples` positions,
+        `games` games, `wall_seconds` seconds.
         """
         values = (
             _require_int("run_id", run_id),
@@ -491,12 +586,42 @@ class Store:
         return int(row[0])
 
     def add_matches(self, rows: Sequence[tuple[int, int, int, int]]) -> None:
-        """Append match results, all in one transaction.
+        """Append match results, all in one transaction, with no batch (see `add_batch`).
 
         Args:
           rows: (first_agent_id, second_agent_id, first_wins, second_wins) per batch of games,
             first_agent_id having moved first. Both agents must exist and share a board size.
         """
+        self._insert_matches(rows, None)
+
+    def add_batch(
+        self, key: str, board_size: int, number: int, rows: Sequence[tuple[int, int, int, int]]
+    ) -> bool:
+        """Store one batch of games under the unique `key`, its match rows included, in one
+        transaction. A batch whose key is already stored is left as it is (a retried task, a
+        rerun after a kill): returns False then, True when the batch was added.
+
+        Args:
+          key: the batch's unique name, e.g. "board3/batch12".
+          board_size: the board of all its games (every agent must be on it).
+          number: the batch's 0-based number on its board.
+          rows: match rows as in `add_matches`.
+        """
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"batch key must be a non-empty string, got {key!r}")
+        batch = (key, _require_int("board_size", board_size, 1), _require_int("number", number, 0))
+        return self._insert_matches(rows, batch)
+
+    def batch_count(self, board_size: int) -> int:
+        """How many batches are stored on one board (0 for stores older than version 2)."""
+        if self.schema_version < 2:
+            return 0
+        row = self._connection.execute(
+            "SELECT count(*) FROM batches WHERE board_size = ?", (int(board_size),)
+        ).fetchone()
+        return int(row[0])
+
+    def _insert_matches(self, rows, batch: tuple[str, int, int] | None) -> bool:
         checked = []
         for position, row in enumerate(rows):
             if len(row) != 4:
@@ -513,9 +638,24 @@ class Store:
             if first == second:
                 raise ValueError(f"match row {position}: agent {first} cannot play itself")
             checked.append((first, second, first_wins, second_wins))
-        if not checked:
-            return
+        if not checked and batch is None:
+            return False
         with self._transaction() as connection:
+            batch_id = None
+            if batch is not None:
+                found = connection.execute(
+                    "SELECT board_size, number FROM batches WHERE key = ?", batch[:1]
+                ).fetchone()
+                if found is not None:
+                    if tuple(found) != batch[1:]:
+                        raise ValueError(
+                            f"batch {batch[0]!r} already exists as board {found[0]}, number "
+                            f"{found[1]}; got board {batch[1]}, number {batch[2]}"
+                        )
+                    return False
+                batch_id = connection.execute(
+                    "INSERT INTO batches (key, board_size, number) VALUES (?, ?, ?)", batch
+                ).lastrowid
             identifiers = {first for first, *_ in checked} | {second for _, second, *_ in checked}
             boards = dict(
                 connection.execute(
@@ -533,11 +673,24 @@ class Store:
                         f"match row {position}: agents {first} and {second} play on different "
                         f"board sizes ({boards[first]} and {boards[second]})"
                     )
-            connection.executemany(
-                "INSERT INTO matches (first_agent, second_agent, first_wins, second_wins) "
-                "VALUES (?, ?, ?, ?)",
-                checked,
-            )
+                if batch is not None and boards[first] != batch[1]:
+                    raise ValueError(
+                        f"match row {position}: agents on board {boards[first]} in batch "
+                        f"{batch[0]!r} of board {batch[1]}"
+                    )
+            if batch_id is None:
+                connection.executemany(
+                    "INSERT INTO matches (first_agent, second_agent, first_wins, second_wins) "
+                    "VALUES (?, ?, ?, ?)",
+                    checked,
+                )
+            else:
+                connection.executemany(
+                    "INSERT INTO matches (first_agent, second_agent, first_wins, second_wins, "
+                    "batch_id) VALUES (?, ?, ?, ?, ?)",
+                    [(*row, batch_id) for row in checked],
+                )
+        return True
 
     # -- readers --------------------------------------------------------------------------------
 
@@ -584,12 +737,14 @@ class Store:
 
     def matches(self, board_size: int | None = None) -> Table:
         """Match rows as stored (on one board if given): id, first_agent, second_agent,
-        first_wins, second_wins, created_at."""
+        first_wins, second_wins, created_at, batch_id (-1 for none)."""
         columns = [
             ("id", int), ("first_agent", int), ("second_agent", int), ("first_wins", int),
-            ("second_wins", int), ("created_at", str),
+            ("second_wins", int), ("created_at", str), ("batch_id", int),
         ]  # fmt: skip
         names = ", ".join(f"matches.{name}" for name, _ in columns)
+        if self.schema_version < 2:  # a read-only store of version 1: no batches
+            names = names.replace("matches.batch_id", "NULL")
         where, parameters = _board_filter(board_size, "agents.board_size")
         cursor = self._connection.execute(
             f"SELECT {names} FROM matches JOIN agents ON agents.id = matches.first_agent{where} "
@@ -661,15 +816,34 @@ class _Transaction:
     timeout instead of failing when it would have to upgrade a read snapshot that went stale.
     """
 
-    def __init__(self, connection: sqlite3.Connection):
+    def __init__(self, connection: sqlite3.Connection, path: Path):
         self._connection = connection
+        self._path = path
 
     def __enter__(self) -> sqlite3.Connection:
-        self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            self._connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            _raise_if_readonly(error, self._path)
+            raise
         return self._connection
 
     def __exit__(self, exception_type, exception, traceback) -> None:
         if exception_type is None:
-            self._connection.execute("COMMIT")
+            try:
+                self._connection.execute("COMMIT")
+            except sqlite3.OperationalError as error:
+                _raise_if_readonly(error, self._path)
+                raise
         else:
-            self._connection.execute("ROLLBACK")
+            if self._connection.in_transaction:
+                self._connection.execute("ROLLBACK")
+            if isinstance(exception, sqlite3.OperationalError):
+                _raise_if_readonly(exception, self._path)
+
+
+def _raise_if_readonly(error: sqlite3.OperationalError, path: Path) -> None:
+    if "readonly" in str(error) or "read-only" in str(error):
+        raise StoreReadOnlyError(
+            f"{path} is read-only ({error}); this needs to write to it"
+        ) from None

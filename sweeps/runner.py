@@ -1,9 +1,13 @@
 """The sweep runner: train what is missing, register snapshots in the store, then hand over to the
 tournament and the analysis. Locally everything runs in this process; on Ray each training run is a
-task asking for one GPU (or one CPU when the cluster has none), writing to the same store.
+task asking for one GPU (or one CPU when the cluster has none) that writes its run folder only:
+this process (the driver) registers the run in the store when the task returns, so the store has
+one writer (SQLite's WAL is unsafe on the shared file systems a cluster would put it on).
 
 Every stage is resumable: a training run continues from its last snapshot, registration is
-idempotent, and the tournament continues from the matches already stored.
+idempotent, and the tournament continues from the matches already stored. Two processes never
+train one run folder, or run two tournaments on one store, at once (`alphazero.checkpoint.
+exclusive`: the second fails at once, naming the first's pid and host).
 """
 
 from __future__ import annotations
@@ -26,6 +30,15 @@ def run_dir(sweep_dir: str | Path, run_name: str) -> Path:
 
 def store_path(sweep_dir: str | Path) -> Path:
     return Path(sweep_dir) / STORE_FILENAME
+
+
+def store_lock(sweep_dir: str | Path, what: str):
+    """The lock of a store's match writer (the tournament), held for a ``with`` block."""
+    from alphazero.checkpoint import exclusive
+
+    return exclusive(
+        Path(sweep_dir) / f".{STORE_FILENAME}.{what}.lock", f"the {what} of {sweep_dir}"
+    )
 
 
 def snapshot_agent_name(run_name: str, index: int, simulations: int) -> str:
@@ -83,23 +96,33 @@ def register_run(store: Store, sweep_dir: str | Path, plan: RunPlan, test_simula
     return len(paths)
 
 
-def train_and_register(
-    sweep_dir: str, plan: RunPlan, test_simulations, show_progress: bool = False
-) -> dict[str, Any]:
-    """Train one run of a sweep (resuming if it was started) and register it. A Ray task body."""
+def train_run(sweep_dir: str, plan: RunPlan, show_progress: bool = False) -> dict[str, Any]:
+    """Train one run of a sweep (resuming if it was started); writes its run folder, never the
+    store. A Ray task body."""
     from alphazero.train import train
 
-    sweep_dir = str(sweep_dir)
     result = train(plan.config, run_dir(sweep_dir, plan.name), show_progress=show_progress)
-    with Store.open(store_path(sweep_dir)) as store:
-        registered = register_run(store, sweep_dir, plan, test_simulations)
     return {
         "run": plan.name,
-        "snapshots": registered,
         "skipped": result.skipped,
         "jones_flops": result.progress.jones_flops,
         "wall_seconds": result.progress.wall_seconds,
     }
+
+
+def register(sweep_dir: str | Path, plan: RunPlan, test_simulations, result: dict[str, Any]):
+    """Register a trained run in the store (the driver's part); ``result`` gains "snapshots"."""
+    with Store.open(store_path(sweep_dir)) as store:
+        result["snapshots"] = register_run(store, sweep_dir, plan, test_simulations)
+    return result
+
+
+def train_and_register(
+    sweep_dir: str, plan: RunPlan, test_simulations, show_progress: bool = False
+) -> dict[str, Any]:
+    """Train one run of a sweep (resuming if it was started) and register it."""
+    result = train_run(str(sweep_dir), plan, show_progress)
+    return register(sweep_dir, plan, test_simulations, result)
 
 
 def run_is_finished(sweep_dir: str | Path, plan: RunPlan) -> bool:
@@ -169,14 +192,14 @@ def _ray_options(ray) -> dict[str, float]:
 
 def _train_on_ray(spec, sweep_dir, plans, ray_address, log):
     ray = connect_ray(ray_address, log)
-    task = ray.remote(train_and_register).options(**_ray_options(ray), max_retries=1)
+    task = ray.remote(train_run).options(**_ray_options(ray), max_retries=1)
     sweep_dir = str(Path(sweep_dir).resolve())
-    pending = {task.remote(sweep_dir, plan, spec.test_simulations): plan for plan in plans}
+    pending = {task.remote(sweep_dir, plan): plan for plan in plans}
     results = []
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1)
         plan = pending.pop(done[0])
-        result = ray.get(done[0])
+        result = register(sweep_dir, plan, spec.test_simulations, ray.get(done[0]))
         results.append(result)
         log(
             f"train: {plan.name} done ({result['snapshots']} snapshots, "
@@ -264,7 +287,7 @@ def sweep_status(sweep_dir: str | Path) -> dict[str, Any]:
     boards = []
     path = store_path(sweep_dir)
     if path.exists():
-        with _Store.open(path, create=False) as store:
+        with _Store.open(path, create=False, readonly=True) as store:
             for board in store.board_sizes():
                 agents = store.agents(board)
                 totals = store.match_totals(board)

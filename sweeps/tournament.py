@@ -3,13 +3,22 @@
 target standard error or a game budget is spent.
 
 Per board: first every seed pair (neighbours on the grid and a ladder down to the random player)
-gets one batch of games; then batches of the pairs that most reduce the rating uncertainty. Every
-batch is one transaction in the store, so a killed tournament loses at most the batch in flight and
-a rerun continues from the stored matches.
+gets one batch of games; then batches of the pairs that most reduce the rating uncertainty. Batch
+n of board S is a function of the store's rows of board S and of (S, n) alone: its pairs come
+from the stored matches, its random key from (S, n), and it is stored under the unique key
+"board{S}/batch{n}" with its rows in one transaction. So a killed tournament loses at most the
+batches in flight, a rerun continues from the stored matches and stores exactly the rows an
+uninterrupted run would (in the same order: boards take turns, one batch each), and a batch
+stored twice (a Ray task retried after it finished) is stored once.
+
+Workers (local or Ray tasks) only play; this process alone writes the store, under a lock that
+keeps a second tournament off the same store (SQLite's WAL is unsafe on the shared file systems a
+Ray cluster would put it on).
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import sys
 import time
@@ -19,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from analysis.store import Store
-from sweeps.runner import connect_ray, store_path
+from sweeps.runner import connect_ray, store_lock, store_path
 from sweeps.spec import TournamentSpec, read_sweep_spec
 
 SOLVER_MAX_BOARD = 4
@@ -50,8 +59,37 @@ def _solver_available() -> bool:
     return True
 
 
+# Snapshot agents loaded in this process, by (file, modification time, size, greedy); an entry
+# is reused for every simulation count and batch until the file changes. The least recently used
+# are dropped beyond SNAPSHOT_CACHE_SIZE (more than the agents of any batch), so a sweep of
+# thousands of snapshots does not keep every network in memory.
+SNAPSHOT_CACHE_SIZE = 512
+_SNAPSHOT_AGENTS: collections.OrderedDict[tuple[str, int, int, bool], Any] = (
+    collections.OrderedDict()
+)
+
+
+def _snapshot_agent(file: Path, name: str, simulations: int, greedy: bool):
+    from alphazero.agents import load_agent
+
+    stat = file.stat()
+    key = (str(file.resolve()), stat.st_mtime_ns, stat.st_size, greedy)
+    base = _SNAPSHOT_AGENTS.get(key)
+    if base is None:
+        base = load_agent(file, simulations=0, greedy=greedy)  # reads and verifies the file
+        for stale in [k for k in _SNAPSHOT_AGENTS if k[0] == key[0] and k[3] == greedy]:
+            del _SNAPSHOT_AGENTS[stale]
+        _SNAPSHOT_AGENTS[key] = base
+        while len(_SNAPSHOT_AGENTS) > SNAPSHOT_CACHE_SIZE:
+            _SNAPSHOT_AGENTS.popitem(last=False)
+    _SNAPSHOT_AGENTS.move_to_end(key)
+    kind = dataclasses.replace(base.kind, simulations=simulations)
+    return base.__class__(name, kind, base.params)
+
+
 class AgentCache:
-    """Agents by store id, loaded once per process (snapshot files are read on first use)."""
+    """Agents by store id. A snapshot file is read (and its checksum verified) once per process
+    while it is unchanged (same path, modification time and size), whatever the batch."""
 
     def __init__(self, sweep_dir: str | Path, store: Store, greedy: bool = False):
         self.sweep_dir = Path(sweep_dir)
@@ -78,15 +116,13 @@ class AgentCache:
         return self.loaded[agent_id]
 
     def _load(self, agent_id: int):
-        from alphazero.agents import load_agent
         from sweeps.references import make_reference
 
         name, kind, board_size, simulations, path = self.rows[agent_id]
         if kind == "snapshot":
             file = Path(path)
             file = file if file.is_absolute() else self.sweep_dir / file
-            agent = load_agent(file, simulations=simulations, greedy=self.greedy)
-            return agent.__class__(name, agent.kind, agent.params)
+            return _snapshot_agent(file, name, simulations, self.greedy)
         agent = make_reference(kind, board_size, simulations)
         if dataclasses.is_dataclass(agent):
             return dataclasses.replace(agent, name=name)
@@ -94,27 +130,40 @@ class AgentCache:
         return agent
 
 
+def batch_key(board_size: int, number: int) -> str:
+    """The store key of batch ``number`` (0-based) of a board."""
+    return f"board{board_size}/batch{number}"
+
+
 def play_batch(
     sweep_dir: str | Path,
+    board_size: int,
+    number: int,
     pairs: list[tuple[int, int]],
     games_per_pairing: int,
-    seed: int,
     greedy: bool = False,
-) -> int:
-    """Play ``games_per_pairing`` games (half each colour) for every pair of agent ids and store
-    the results in one transaction. Returns the number of games played. A Ray task body too."""
+) -> dict[str, Any]:
+    """Play batch ``number`` of a board: ``games_per_pairing`` games (half each colour) for every
+    pair of agent ids, with the random key of (board, number). Reads the store, never writes it;
+    returns the batch for the caller to store (`Store.add_batch`). A Ray task body too."""
     import jax
 
     from alphazero.match import play_matches
 
-    with Store.open(store_path(sweep_dir), create=False) as store:
+    with Store.open(store_path(sweep_dir), create=False, readonly=True) as store:
         cache = AgentCache(sweep_dir, store, greedy)
         pairings = [(cache[a], cache[b]) for a, b in pairs]
-        ids = {cache[a].name: a for a, _ in pairs} | {cache[b].name: b for _, b in pairs}
-        results = play_matches(pairings, games_per_pairing, jax.random.key(seed))
-        rows = [(ids[r.first], ids[r.second], r.first_wins, r.second_wins) for r in results]
-        store.add_matches(rows)
-    return sum(r.games for r in results)
+    ids = {cache[a].name: a for a, _ in pairs} | {cache[b].name: b for _, b in pairs}
+    key = jax.random.fold_in(jax.random.fold_in(jax.random.key(0), board_size), number)
+    results = play_matches(pairings, games_per_pairing, key)
+    rows = [(ids[r.first], ids[r.second], r.first_wins, r.second_wins) for r in results]
+    return {
+        "key": batch_key(board_size, number),
+        "board_size": board_size,
+        "number": number,
+        "rows": rows,
+        "games": sum(r.games for r in results),
+    }
 
 
 def _unordered_games(totals) -> dict[tuple[int, int], int]:
@@ -131,11 +180,30 @@ def _unordered_games(totals) -> dict[tuple[int, int], int]:
     return games
 
 
-def next_pairs(store: Store, board_size: int, settings: TournamentSpec, target_se, budget):
-    """The pairs of the next batch on one board and a status dict; no pairs once done."""
+# Predicted-score windows for adaptive pairs, tried in turn while none is found (lopsided pairs
+# carry little information, but when nothing else is left they are what can still lower the SE),
+# each with the rating-order neighbours considered (None: all agents). The last is every pair.
+WINDOWS = ((0.05, 8), (0.01, 16), (1e-9, None))
+
+
+def next_pairs(
+    store: Store,
+    board_size: int,
+    settings: TournamentSpec,
+    target_se,
+    budget,
+    games_per_pairing: int | None = None,
+):
+    """The pairs of the next batch on one board and a status dict; no pairs once done.
+
+    A function of the board's stored rows and the arguments alone. When no pair is left in the
+    usual predicted-score window while the largest standard error is above target, the window
+    widens (`WINDOWS`); if even the widest holds no informative pair, the board stops with
+    ``status["stopped"]`` saying why."""
     from analysis.elo import rate_store
     from analysis.schedule import adaptive_pairs, done, seed_pairs
 
+    games_per_pairing = games_per_pairing or settings.games_per_pairing
     agents = store.agent_table(board_size)
     totals = store.match_totals(board_size)
     played = _unordered_games(totals)
@@ -157,14 +225,29 @@ def next_pairs(store: Store, board_size: int, settings: TournamentSpec, target_s
     status["phase"] = "adaptive"
     if done(ratings, target_se, games, budget):
         return [], status
-    pairs = adaptive_pairs(
-        agents,
-        totals,
-        ratings,
-        settings.pairs_per_batch,
-        games_per_pair=settings.games_per_pairing,
+    for low, neighbours in WINDOWS:
+        pairs = adaptive_pairs(
+            agents,
+            totals,
+            ratings,
+            settings.pairs_per_batch,
+            games_per_pair=games_per_pairing,
+            neighbours=neighbours or max(len(ratings.elo) - 1, 1),
+            min_probability=low,
+            max_probability=1.0 - low,
+        )
+        if len(pairs):
+            if low != WINDOWS[0][0]:
+                status["phase"] = (
+                    f"adaptive, window widened to predicted scores {low:g}-{1 - low:g}"
+                )
+            return [tuple(pair) for pair in pairs.tolist()], status
+    status["stopped"] = (
+        f"stopped with max SE {status['max_se']:.0f} Elo above the target {target_se:.0f}: no "
+        "pair of agents would lower it (every predicted score is within "
+        f"{WINDOWS[-1][0]:g} of 0 or 1)"
     )
-    return [tuple(pair) for pair in pairs.tolist()], status
+    return [], status
 
 
 def run_tournament(
@@ -179,7 +262,10 @@ def run_tournament(
     max_batches: int | None = None,
 ) -> list[dict[str, Any]]:
     """Rate every agent of a sweep: batches per board until ``target_se`` (Elo) or ``budget``
-    games per board. Defaults come from the sweep's spec. Returns a status per board."""
+    games per board. Defaults come from the sweep's spec. Returns a status per board.
+
+    Each round, the boards with the fewest stored batches play one batch each (in parallel on
+    Ray), and this process stores them in board order; ``max_batches`` limits the rounds."""
     log = log or (lambda message: print(message, file=sys.stderr))
     spec = read_sweep_spec(sweep_dir)
     settings = spec.tournament
@@ -191,6 +277,18 @@ def run_tournament(
     path = store_path(sweep_dir)
     if not path.exists():
         raise FileNotFoundError(f"{sweep_dir} has no results store yet; train the sweep first")
+    with store_lock(sweep_dir, "tournament"):
+        return _run_tournament(
+            sweep_dir, settings, games_per_pairing, target_se, budget, backend, ray_address, log,
+            max_batches,
+        )  # fmt: skip
+
+
+def _run_tournament(
+    sweep_dir, settings, games_per_pairing, target_se, budget, backend, ray_address, log,
+    max_batches,
+):  # fmt: skip
+    path = store_path(sweep_dir)
     with Store.open(path) as store:
         boards = store.board_sizes()
         for board_size in boards:
@@ -201,41 +299,51 @@ def run_tournament(
         remote = ray.remote(play_batch).options(num_cpus=1, max_retries=1)
     active = set(boards)
     statuses: dict[int, dict[str, Any]] = {}
-    batches = played = 0
+    rounds = played = 0
     started = time.perf_counter()
-    while active and (max_batches is None or batches < max_batches):
-        work = []
+    while active and (max_batches is None or rounds < max_batches):
+        ready = []
         with Store.open(path) as store:
             for board_size in sorted(active):
-                pairs, status = next_pairs(store, board_size, settings, target_se, budget)
+                pairs, status = next_pairs(
+                    store, board_size, settings, target_se, budget, games_per_pairing
+                )
                 statuses[board_size] = status
                 if pairs:
-                    seed = 1_000_003 * board_size + status["games"]
-                    work.append((board_size, pairs, seed))
+                    ready.append((board_size, store.batch_count(board_size), pairs))
                 else:
                     active.discard(board_size)
-        if not work:
+        if not ready:
             break
+        # A board ahead of the others (a kill landed between two boards' batches) waits, so the
+        # boards take turns as in an uninterrupted run.
+        fewest = min(number for _, number, _ in ready)
+        work = [(board, number, pairs) for board, number, pairs in ready if number == fewest]
+        arguments = [
+            (str(sweep_dir), board, number, pairs, games_per_pairing, settings.greedy)
+            for board, number, pairs in work
+        ]
         if remote is not None:
-            futures = [
-                remote.remote(str(sweep_dir), pairs, games_per_pairing, seed, settings.greedy)
-                for _, pairs, seed in work
-            ]
-            ray.get(futures)
+            batches = ray.get([remote.remote(*args) for args in arguments])
         else:
-            for _, pairs, seed in work:
-                play_batch(sweep_dir, pairs, games_per_pairing, seed, settings.greedy)
-        batches += 1
+            batches = [play_batch(*args) for args in arguments]
+        with Store.open(path) as store:
+            for batch in batches:  # in board order, whichever worker finished first
+                store.add_batch(batch["key"], batch["board_size"], batch["number"], batch["rows"])
+        rounds += 1
         elapsed = time.perf_counter() - started
-        batch_games = sum(len(pairs) * games_per_pairing for _, pairs, _ in work)
+        batch_games = sum(batch["games"] for batch in batches)
         played += batch_games
         log(
             _progress_line(statuses, boards, budget, target_se, batch_games, played, elapsed)
-            + f" | batch {batches}: "
+            + f" | round {rounds}: "
             + "; ".join(_describe(statuses[board]) for board, _, _ in work)
         )
     for board_size, status in statuses.items():
-        log(f"tournament board {board_size}: {_describe(status)} (finished)")
+        log(
+            f"tournament board {board_size}: {_describe(status)} "
+            f"({status.get('stopped') or 'finished'})"
+        )
     return [statuses[board] for board in sorted(statuses)]
 
 

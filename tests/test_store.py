@@ -240,3 +240,129 @@ def test_concurrent_writers_lose_and_corrupt_nothing(tmp_path):
                 assert second == shared and (first_wins, second_wins) == (TRANSACTIONS, 0)
     leftovers = [name for name in os.listdir(tmp_path) if name.startswith(".")]
     assert leftovers == []
+
+
+def test_a_batch_stored_twice_is_stored_once(tmp_path):
+    """A retried task (or a rerun after a kill) stores its batch again: the key makes it a no-op."""
+    with Store.open(tmp_path / STORE_FILENAME) as store:
+        ids = fill(store)
+        rows = [(ids["late@1"], ids["random"], 3, 1), (ids["random"], ids["late@1"], 1, 3)]
+        before = len(store.matches()["id"])
+        assert store.add_batch("board3/batch0", 3, 0, rows) is True
+        assert store.add_batch("board3/batch0", 3, 0, rows) is False
+        matches = store.matches()
+        assert len(matches["id"]) == before + 2
+        assert len(set(matches["batch_id"][before:].tolist())) == 1
+        assert (matches["batch_id"][:before] == -1).all()
+        assert store.batch_count(3) == 1 and store.batch_count(4) == 0
+        with pytest.raises(ValueError, match="already exists as board 3, number 0"):
+            store.add_batch("board3/batch0", 3, 5, rows)
+        with pytest.raises(ValueError, match="in batch 'board4/batch0' of board 4"):
+            store.add_batch("board4/batch0", 4, 0, rows)
+        assert store.batch_count(4) == 0  # the failed batch left nothing behind
+    connection = sqlite3.connect(tmp_path / STORE_FILENAME)
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        connection.execute("INSERT INTO batches (key, board_size, number) VALUES (?, 3, 1)",
+                           ("board3/batch0",))  # fmt: skip
+    connection.close()
+
+
+def _version_1_store(path):
+    """A store as version 1 wrote it (before batches), with its rows."""
+    from analysis.store import MIGRATIONS
+
+    connection = sqlite3.connect(path, isolation_level=None)
+    MIGRATIONS[0](connection)
+    connection.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.close()
+    with Store.open(path, readonly=True) as store:
+        assert store.schema_version == 1
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute(
+        "INSERT INTO agents (name, kind, board_size) VALUES ('random-3', 'random', 3)"
+    )
+    connection.execute(
+        "INSERT INTO agents (name, kind, board_size) VALUES ('solver-3', 'solver', 3)"
+    )
+    connection.execute(
+        "INSERT INTO matches (first_agent, second_agent, first_wins, second_wins) VALUES (1, 2, 0, 4)"
+    )
+    connection.close()
+
+
+def test_a_version_1_store_is_read_as_is_and_upgraded_by_a_writer(tmp_path):
+    path = tmp_path / STORE_FILENAME
+    _version_1_store(path)
+    with Store.open(path, readonly=True) as store:  # readers need no upgrade
+        assert store.matches()["batch_id"].tolist() == [-1]
+        assert store.batch_count(3) == 0
+    with Store.open(path, create=False) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.match_totals(3)["second_wins"].tolist() == [4]
+        assert store.add_batch("board3/batch0", 3, 0, [(2, 1, 2, 0)])
+        assert store.matches()["batch_id"].tolist()[0] == -1
+    connection = sqlite3.connect(path)
+    assert dict(connection.execute("SELECT key, value FROM meta"))["schema_version"] == "2"
+    connection.close()
+
+
+def _store_bytes(folder):
+    return {name: (folder / name).read_bytes() for name in sorted(os.listdir(folder))}
+
+
+def test_read_only_store_reads_and_refuses_writes_in_one_line(tmp_path, monkeypatch):
+    """Readers work and writers fail with "read-only": opened read-only on purpose, and (with
+    the permission check made to say so, as a read-only file system does even for root) in a
+    folder that cannot be written, where SQLite cannot create its -shm file."""
+    from analysis.store import StoreReadOnlyError
+
+    folder = tmp_path / "sweep"
+    with Store.open(folder / STORE_FILENAME) as store:
+        ids = fill(store)
+        totals = store.match_totals(3)
+    assert sorted(os.listdir(folder)) == [STORE_FILENAME]  # a clean close removes the log
+    before = _store_bytes(folder)
+    real_access = os.access
+    for readonly, unwritable in ((True, False), (False, True)):
+        with monkeypatch.context() as patch:
+            if unwritable:
+                patch.setattr(os, "access", lambda p, mode, **kw: (
+                    False if mode & os.W_OK else real_access(p, mode, **kw)))  # fmt: skip
+            with Store.open(folder / STORE_FILENAME, create=False, readonly=readonly) as store:
+                assert store.readonly
+                for name in totals:
+                    np.testing.assert_array_equal(store.match_totals(3)[name], totals[name])
+                assert len(store.agent_table(3)["agent_id"]) == 5
+                with pytest.raises(StoreReadOnlyError, match="read-only") as error:
+                    store.add_agent("random-3b", "random", 3)
+                assert "\n" not in str(error.value)
+                with pytest.raises(StoreReadOnlyError, match="read-only"):
+                    store.add_batch("b", 3, 0, [(ids["random"], ids["solver"], 0, 1)])
+        assert _store_bytes(folder)[STORE_FILENAME] == before[STORE_FILENAME]
+    # The SQLite layer refuses too: a write that got past the check fails in one line.
+    with Store.open(folder / STORE_FILENAME, readonly=True) as store:
+        store.readonly = False
+        with pytest.raises(StoreReadOnlyError, match="read-only") as error:
+            store.add_agent("random-3b", "random", 3)
+        assert "\n" not in str(error.value)
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0, reason="root writes through chmod; covered by the test above"
+)
+def test_store_in_a_folder_without_write_permission(tmp_path):
+    from analysis.store import StoreReadOnlyError
+
+    folder = tmp_path / "sweep"
+    with Store.open(folder / STORE_FILENAME) as store:
+        fill(store)
+    (folder / STORE_FILENAME).chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        with Store.open(folder / STORE_FILENAME, create=False) as store:
+            assert len(store.agents()["id"]) == 5
+            with pytest.raises(StoreReadOnlyError, match="read-only"):
+                store.add_agent("random-3b", "random", 3)
+    finally:
+        folder.chmod(0o755)

@@ -33,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
     )
     for status in statuses:
         se = f", max SE {status['max_se']:.0f} Elo" if "max_se" in status else ""
+        stopped = f"; {status['stopped']}" if "stopped" in status else ""
         print(
-            f"board {status['board_size']}: {status['games']} games, {status['agents']} agents{se}"
+            f"board {status['board_size']}: {status['games']} games, {status['agents']} agents"
+            f"{se}{stopped}"
         )
     return 0
