@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from alphazero.config import choice, require
 
@@ -161,7 +162,10 @@ class TrainConfig:
             2 <= self.board_size <= 26,
             f"board_size must be between 2 and 26, got {self.board_size}",
         )
-        require(self.budget >= 0, f"budget must be positive, got {self.budget:g}")
+        require(
+            math.isfinite(self.budget) and self.budget >= 0,
+            f"budget must be a finite number of FLOPs, 0 or more, got {self.budget:g}",
+        )
         require(
             self.learner.buffer_steps >= self.board_size**2 + int(self.swap) + 1,
             f"learner.buffer_steps must be longer than a game ({self.board_size**2 + 1} moves), "

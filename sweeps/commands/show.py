@@ -141,7 +141,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         size = 4 if args.board is None else args.board
     moves = parse_moves(args.moves, size, swap)
-    board, numbers, winner = replay(size, moves)
+    try:
+        board, numbers, winner = replay(size, moves)
+    except ValueError as error:
+        raise ValueError(f"--moves: {str(error).removeprefix('draw: ')}") from None
     count = len(moves)
     title = args.title or f"Hex {size}x{size}, {count} move{'s' if count != 1 else ''}"
     if winner >= 0 and args.title is None:
