@@ -3,8 +3,10 @@
 Every game runs the same program: a jitted ``lax.scan`` of ``--steps`` plies over a batch of games,
 each ply sampling a uniformly random legal move per game, stepping every game (``vmap(step)``) and
 putting a fresh board in place of every game that just ended (auto-reset). Reported per (board
-size, batch): compile seconds, steps/s (game steps, i.e. batch x plies per second, median of
-``--repeats`` timed calls after one warm-up) and our/pgx ratios (above 1: ours is faster).
+size, batch, rule): compile seconds, steps/s (game steps, i.e. batch x plies per second) and
+ours/pgx (above 1: ours is faster). Ours and pgx are timed in ``--rounds`` alternating rounds, each
+the median of ``--repeats`` (or more, to fill a second) timed calls after a warm-up, and the best
+round of each is kept, so that other load on a shared machine hits both alike.
 
 Like is compared with like, rule for rule:
 
@@ -140,24 +142,43 @@ def make_rollout(init, step, num_games: int, num_steps: int):
     return rollout, initial
 
 
-def measure(name: str, init, step, num_games: int, num_steps: int, repeats: int) -> dict:
-    """Compile and time one game's rollout. Returns a row of the table as a dict."""
+def compile_rollout(init, step, num_games: int, num_steps: int):
+    """``(compile seconds, call)``: one game's rollout compiled, ``call()`` running it once on a
+    fixed batch (returning its output)."""
     rollout, initial = make_rollout(init, step, num_games, num_steps)
     key = jax.random.key(0)
     states = jax.jit(initial)(key)
     started = time.perf_counter()
     compiled = jax.jit(rollout).lower(key, states, states).compile()
     compile_seconds = time.perf_counter() - started
-    _, seconds = time_calls(lambda: compiled(key, states, states), repeats)
-    _, finished = compiled(key, states, states)
-    median = statistics.median(seconds)
-    return {
-        "game": name,
-        "compile_seconds": compile_seconds,
-        "seconds": median,
-        "steps_per_second": num_games * num_steps / median,
-        "games_finished": int(finished),
-    }
+    return compile_seconds, lambda: compiled(key, states, states)
+
+
+def measure_together(
+    games: dict[str, tuple], num_games: int, num_steps: int, repeats: int, rounds: int
+) -> dict[str, dict]:
+    """Compile each of ``games`` (name -> (init, step)) and time them in ``rounds`` alternating
+    rounds (so that other load on a shared machine hits all alike), each round the median of at
+    least ``repeats`` calls after a warm-up; the best round is kept. Returns a row per game."""
+    calls, compile_seconds = {}, {}
+    for name, (init, step) in games.items():
+        compile_seconds[name], calls[name] = compile_rollout(init, step, num_games, num_steps)
+    best: dict[str, float] = {}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            _, seconds = time_calls(call, repeats)
+            best[name] = min(best.get(name, float("inf")), statistics.median(seconds))
+    rows = {}
+    for name, call in calls.items():
+        _, finished = call()
+        rows[name] = {
+            "game": name,
+            "compile_seconds": compile_seconds[name],
+            "seconds": best[name],
+            "steps_per_second": num_games * num_steps / best[name],
+            "games_finished": int(finished),
+        }
+    return rows
 
 
 RULES = {"no-swap": False, "swap": True}
@@ -168,7 +189,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--sizes", type=int, nargs="+", default=[5, 9, 11])
     parser.add_argument("--batches", type=int, nargs="+", default=[1024, 16384])
     parser.add_argument("--steps", type=int, default=64, help="plies per timed call")
-    parser.add_argument("--repeats", type=int, default=3, help="timed calls per row")
+    parser.add_argument("--repeats", type=int, default=3, help="timed calls per round")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds of ours and pgx; best kept"
+    )
     parser.add_argument(
         "--rules",
         nargs="+",
@@ -197,13 +221,18 @@ def main(argv=None) -> dict:
         for batch in args.batches:
             for rule in args.rules:
                 swap = RULES[rule]
-                ours = measure("ours", *_ours(size, swap), batch, args.steps, args.repeats)
+                contenders = {"ours": _ours(size, swap)}
+                if use_pgx:
+                    contenders["pgx"] = _pgx(size, swap)
+                measured = measure_together(
+                    contenders, batch, args.steps, args.repeats, args.rounds
+                )
+                ours = measured["ours"]
                 row = {"size": size, "batch": batch, "steps": args.steps, "rule": rule}
                 row["ours"] = ours
                 if use_pgx:
-                    pgx_row = measure("pgx", *_pgx(size, swap), batch, args.steps, args.repeats)
-                    row["pgx"] = pgx_row
-                    row["ratio"] = ours["steps_per_second"] / pgx_row["steps_per_second"]
+                    row["pgx"] = measured["pgx"]
+                    row["ratio"] = ours["steps_per_second"] / row["pgx"]["steps_per_second"]
                 rows.append(row)
                 print(
                     f"  hex {size}x{size} batch {batch} {rule}: "
