@@ -156,6 +156,8 @@ CASES = [
     ("train --out {d}/new-run --budget -5", "--budget"),
     ("train --out {d}/new-run --budget 1e30", "--budget"),
     ("train --out {d}/new-run --budget lots", "--budget"),
+    ("train --out {d}/new-run --budget -inf", "--budget"),
+    ("train --out {d}/new-run --board 16 --set learner.buffer_steps=300", "default budget"),
     ("train --out {d}/new-run --config {d}/budget-inf.toml", "budget"),
     ("train --out {d}/new-run --set budget=inf", "budget"),
     ("train --out {d}/new-run --set budget=nan", "budget"),
@@ -326,6 +328,24 @@ def test_bad_input_is_one_clean_line(place, line, needle, capsys, monkeypatch):
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     assert _state(place) == before, "a file changed"
     assert not created, f"created {created}"
+
+
+def test_unreachable_budgets_are_refused_with_the_time_they_would_take(tmp_path, capsys):
+    from sweeps.commands.train import (
+        GENEROUS_FLOPS_PER_SECOND,
+        MAX_BUDGET_SECONDS,
+        check_budget_value,
+    )
+
+    assert main(["train", "--out", str(tmp_path / "run"), "--budget", "3.2e23"]) == 2
+    error = capsys.readouterr().err
+    assert "could not finish" in error and "about 10.1 years" in error and "1e+15 FLOPs/s" in error
+    assert not (tmp_path / "run").exists()
+    largest = GENEROUS_FLOPS_PER_SECOND * MAX_BUDGET_SECONDS
+    check_budget_value(1e17)  # Jones's largest budget (9x9)
+    check_budget_value(largest)
+    with pytest.raises(ValueError, match="could not finish"):
+        check_budget_value(largest * 1.01)
 
 
 def test_negative_numbers_parse_as_values(capsys):
