@@ -1,4 +1,5 @@
-"""AlphaZero on the game API: networks, search (mctx), self-play, learner, compute accounting,
+"""AlphaZero on the game API: networks, search (our native batched search, `native_search`, with
+mctx as the reference backend that it is tested against), self-play, learner, compute accounting,
 checkpoints, agents and match play.
 
 Public surface: `TrainConfig` (and its parts), `train`, `Trainer`, `load_agent`, `make_agent`,

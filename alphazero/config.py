@@ -145,6 +145,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} does not exist") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"config file {path}: {error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not a TOML file (not UTF-8 text)") from None
 
 
 def require(condition: bool, message: str) -> None:

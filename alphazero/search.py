@@ -65,9 +65,7 @@ def make_recurrent_fn(env, model: Model):
         mover = states.current_player
         next_states = jax.vmap(env.step)(states, action)
         reward = jnp.take_along_axis(next_states.rewards, mover[:, None], axis=1)[:, 0]
-        # A state that was already finished is absorbing: stepping it is a no-op, and it must not
-        # hand out its final reward again.
-        reward = jnp.where(states.terminated, 0.0, reward)
+        # A finished state is absorbing: the game's step returns it with zero rewards.
         discount = jnp.where(next_states.terminated, 0.0, -1.0)
         logits, value = evaluate(env, model, params, next_states)
         output = mctx.RecurrentFnOutput(

@@ -72,7 +72,7 @@ def summary_lines(results: dict) -> list[str]:
     hex_env = results.get("hex_env", {})
     for row in hex_env.get("rows", []):
         text = (
-            f"hex {row['size']}x{row['size']} batch {row['batch']}: "
+            f"hex {row['size']}x{row['size']} batch {row['batch']} {row.get('rule', '')}: "
             f"ours {row['ours']['steps_per_second']:,.0f} steps/s"
         )
         if "ratio" in row:

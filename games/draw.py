@@ -1,7 +1,7 @@
 """Pictures of Hex positions and games with matplotlib (a `matplotlib.figure.Figure`, no pyplot).
 
     figure = draw_game(4, [5, 10, 0])                    # stones numbered by move
-    figure = draw_position(4, board, heat=visit_share)    # search visits over the empty cells
+    figure = draw_position(4, board, heat=weights, heat_label=heat_label)
     figure.savefig("game.png")
 
 The board is the usual slanted rhombus, each row shifted half a cell right of the row above (as in
@@ -85,6 +85,7 @@ def draw_position(
     move_numbers=None,
     heat=None,
     title: str | None = None,
+    heat_label: str = "weight",
 ) -> Figure:
     """Draw one position.
 
@@ -92,6 +93,8 @@ def draw_position(
     move_numbers: optional [A] ints written on the stones (0 or less: no number).
     heat: optional [A] floats, e.g. a search's visit share per cell; empty cells are coloured by
     it, with a colorbar (values on occupied cells are ignored). title: optional text above.
+    heat_label: the colorbar's label, which should say what ``heat`` is (a PUCT search's visit
+    share, a Gumbel search's improved policy, ...).
     Returns a new `Figure`.
     """
     size = _check_size(size)
@@ -213,7 +216,7 @@ def draw_position(
         axes.set_title(title, fontsize=font + 1)
     if heat_values is not None:
         mappable = ScalarMappable(norm=norm, cmap=colour_map)
-        figure.colorbar(mappable, ax=axes, shrink=0.7, label="search visit share")
+        figure.colorbar(mappable, ax=axes, shrink=0.7, label=heat_label)
     return figure
 
 

@@ -13,7 +13,10 @@ Conventions (shared with OpenSpiel's `hex` so the two can be cross-checked move 
   over those canonical cells map back to real actions with `Hex.canonical_action_map`.
 
 Rules of the API (pgx-like): ``init(key) -> state`` and ``step(state, action) -> state``, both for a
-single game (vmap them for a batch). Stepping a finished game returns it unchanged. An illegal action
+single game (vmap them for a batch). Stepping a finished game returns it unchanged but for its
+``rewards``, which are zero (as in pgx): the rewards are non-zero on the step that ends the game
+only, so summing them over a batched rollout that keeps stepping finished games counts each game
+once. An illegal action
 (an occupied cell, an out-of-range index, or the swap when it is not legal) ends the game at once as a
 loss for the player who made it, with ``illegal`` set, so a buggy agent can never corrupt a board or
 get a free move.
@@ -175,14 +178,16 @@ class Hex:
         )
 
     def step(self, state: HexState, action: jax.Array) -> HexState:
-        """Play ``action`` ([] int) for the current player. A finished game is returned unchanged."""
+        """Play ``action`` ([] int) for the current player. A finished game is returned unchanged
+        except that its ``rewards`` are zero: only the step that ends a game carries its rewards."""
         action = jnp.asarray(action, jnp.int32)
         in_range = (action >= 0) & (action < self.num_actions)
         is_legal = in_range & state.legal_action_mask[jnp.clip(action, 0, self.num_actions - 1)]
         played = self._play(state, action)
         forfeited = self._forfeit(state, action)
         after = jax.tree.map(lambda a, b: jnp.where(is_legal, a, b), played, forfeited)
-        return jax.tree.map(lambda old, new: jnp.where(state.terminated, old, new), state, after)
+        finished = state.replace(rewards=jnp.zeros_like(state.rewards))
+        return jax.tree.map(lambda old, new: jnp.where(state.terminated, old, new), finished, after)
 
     def pack(self, state: HexState) -> PackedHexState:
         """The state without its observation and with int16 labels; `unpack` restores it exactly."""

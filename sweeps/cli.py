@@ -4,6 +4,9 @@ Each subcommand lives in its own module under `sweeps.commands` and exposes `HEL
 `add_arguments(parser)` and `run(args) -> int`. This module only assembles them, so adding a command
 never touches another one. Library errors that describe bad input (`ValueError`, `OSError`) are
 printed as one line naming what is wrong; set BOARDSCALE_DEBUG=1 to see the traceback instead.
+Usage errors found by the argument parser are one line too (``boardscale train: error: argument
+--budget: ...``), and a negative number after an option is read as its value (``--budget -1e9``
+is a budget to reject, not an unknown option).
 
 Compiled programs that took a second or more to build are kept in a persistent JAX compilation
 cache (``$BOARDSCALE_CACHE``, default ``~/.cache/boardscale/jax``), so a rerun of a sweep, a
@@ -16,8 +19,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 from importlib import metadata
+from pathlib import Path
 
 # Order is the order shown in `boardscale --help`.
 COMMANDS = (
@@ -31,6 +36,25 @@ COMMANDS = (
     "play",
     "show",
 )
+
+
+# What argparse should take for a negative number rather than an option: argparse's own pattern
+# knows only plain integers and decimals, so "-1e9" or "-inf" would read as an unknown option.
+_NEGATIVE_NUMBER = re.compile(
+    r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
+)
+
+
+class CommandParser(argparse.ArgumentParser):
+    """An `argparse.ArgumentParser` whose errors are one line, and that reads negative numbers
+    in any float notation as values."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _version() -> str:
@@ -52,7 +76,7 @@ def _available_commands():
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="boardscale",
         description="Train-vs-test compute trade-offs on board games: AlphaZero on Hex, "
         "Elo tournaments and scaling-law fits.",
@@ -99,9 +123,31 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         if os.environ.get("BOARDSCALE_DEBUG"):
             raise
-        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        print(f"boardscale {args.command}: error: {message}", file=sys.stderr)
+        print(f"boardscale {args.command}: error: {error_line(error)}", file=sys.stderr)
         return 2
+
+
+def check_folder_argument(value, name: str) -> None:
+    """Refuse a folder argument (``--out``, ...) that names a file or lies under one: one line
+    naming the argument, before anything is written."""
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{name} {value} is a file, not a folder")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"{name} {value}: {parent} is a file, not a folder")
+            break
+
+
+def error_line(error: BaseException) -> str:
+    """One line for a bad-input error: its message's first line; for an OS error with a file name
+    (``[Errno 21] Is a directory: 'x'``), the file and what is wrong with it."""
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        text = f"{error.filename}: {error.strerror[0].lower()}{error.strerror[1:]}"
+    else:
+        text = str(error).strip()
+    return text.splitlines()[0] if text else repr(error)
 
 
 if __name__ == "__main__":

@@ -319,7 +319,10 @@ def read_sweep_spec(sweep_dir: str | Path) -> SweepSpec:
     path = Path(sweep_dir) / SPEC_FILE
     if not path.exists():
         raise FileNotFoundError(f"{sweep_dir} is not a sweep folder (no {SPEC_FILE})")
-    data = json.loads(path.read_text())
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path} is damaged (not the JSON a sweep writes): {error}") from None
     return spec_from_dict(data)
 
 

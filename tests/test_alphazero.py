@@ -164,12 +164,33 @@ def test_resume_after_third_snapshot_equals_uninterrupted_run(tmp_path, tiny_run
     assert [json.loads(line)["iteration"] for line in lines] == list(range(1, len(lines) + 1))
     again = train(config, tmp_path / "part")
     assert again.skipped
-    # The search backend changes speed only: a run continues (here: is done) under the other one.
-    used = resolve_backend(config.search.backend, config.search.num_simulations)
-    other = "mctx" if used == "native" else "native"
-    assert train(tiny_config(search={"backend": other}), tmp_path / "part").skipped
     with pytest.raises(ConfigError, match="different config"):
         train(tiny_config(seed=1), tmp_path / "part")
+
+
+def test_run_interrupted_under_one_backend_resumes_under_the_other(tmp_path, tiny_run):
+    """The search backend changes speed only: a run stopped after its second snapshot under one
+    backend and resumed under the other stores what the uninterrupted run stores (the same
+    counts and compute, snapshot for snapshot; parameters equal to float rounding, since the two
+    searches' weights agree to about 1e-6, not bit for bit)."""
+    config = tiny_config()
+    used = resolve_backend(config.search.backend, config.search.num_simulations)
+    other = "mctx" if used == "native" else "native"
+    part = train(config, tmp_path / "part", stop_after_snapshots=2)
+    assert len(part.snapshots) == 2 and not part.progress.finished
+    resumed = train(tiny_config(search={"backend": other}), tmp_path / "part")
+    assert not resumed.skipped and resumed.progress.finished
+    for field in ("iterations", "samples", "games", "jones_flops", "snapshots"):
+        assert getattr(resumed.progress, field) == getattr(tiny_run.progress, field), field
+    assert resumed.progress.iterations > part.progress.iterations
+    for a, b in zip(tiny_run.snapshots, snapshot_paths(tmp_path / "part"), strict=True):
+        params_a, meta_a = load(a)
+        params_b, meta_b = load(b)
+        for key in ("jones_flops", "samples", "games"):
+            assert meta_a[key] == meta_b[key], key
+        jax.tree.map(
+            lambda x, y: np.testing.assert_allclose(x, y, rtol=1e-3, atol=1e-4), params_a, params_b
+        )
 
 
 def test_snapshot_metadata_and_log_spacing(tiny_run):

@@ -40,13 +40,6 @@ CONFIGS: dict[str, list[dict]] = {
 
 NUM_GAMES = 24
 
-# Hex returns a finished game unchanged, its last rewards included; a change to games/hex.py makes
-# them zero. Until that lands, only Hex's finished-game case is expected to fail, and strictly so.
-HEX_FINISHED_REWARDS = pytest.mark.xfail(
-    strict=True,
-    reason="games/hex.py still repeats the final rewards when a finished game is stepped",
-)
-
 
 def _params(marks_for=None):
     params = []
@@ -213,9 +206,7 @@ def test_legal_moves_alternate_the_mover(name, options):
     np.testing.assert_array_equal(after[both], 1 - before[both])
 
 
-@pytest.mark.parametrize(
-    "name, options", _params(lambda name: (HEX_FINISHED_REWARDS,) if name == "hex" else ())
-)
+@pytest.mark.parametrize("name, options", CASES)
 def test_finished_game_stays_finished_with_zero_rewards(name, options):
     _, trajectory = rollout(name, options)
     finished = np.asarray(trajectory.before.terminated)

@@ -163,12 +163,49 @@ def test_observation_is_mover_view():
     np.testing.assert_array_equal(mapping[mapping], np.arange(9))
 
 
-def test_stepping_a_finished_game_is_a_no_op():
+def test_stepping_a_finished_game_changes_nothing_but_zeroes_its_rewards():
     env = games.make("hex", size=2)
     state = play(env, [0, 1, 2])
     assert state.terminated
+    np.testing.assert_array_equal(state.rewards, [1.0, -1.0])
     again = env.step(state, 3)
-    chex.assert_trees_all_equal(state, again)
+    chex.assert_trees_all_equal(state.replace(rewards=jnp.zeros(2)), again)
+    # An illegal game end (a forfeit) too: its rewards are handed out once.
+    forfeit = env.step(env.init(jax.random.key(0)), -1)
+    np.testing.assert_array_equal(forfeit.rewards, [-1.0, 1.0])
+    np.testing.assert_array_equal(env.step(forfeit, 0).rewards, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_rewards_summed_over_a_rollout_past_the_end_count_each_game_once(swap):
+    """A batched rollout that keeps stepping finished games (as a vmapped search or match does)
+    sums to one +1/-1 per game: each win is counted once, however many steps follow it."""
+    env = games.make("hex", size=3, swap=swap)
+    num_games = 64
+    steps = env.max_game_length + 5  # every game ends, then is stepped again
+    step = jax.vmap(env.step)
+
+    @jax.jit
+    def rollout(key):
+        def ply(carry, key):
+            states, total = carry
+            logits = jnp.where(states.legal_action_mask, 0.0, -jnp.inf)
+            logits = jnp.where(states.terminated[:, None], 0.0, logits)
+            actions = jax.random.categorical(key, logits).astype(jnp.int32)
+            states = step(states, actions)
+            return (states, total + states.rewards), None
+
+        states = jax.vmap(env.init)(jax.random.split(key, num_games))
+        (states, total), _ = jax.lax.scan(
+            ply, (states, jnp.zeros((num_games, 2))), jax.random.split(key, steps)
+        )
+        return states, total
+
+    states, total = rollout(jax.random.key(3))
+    assert bool(states.terminated.all())
+    winner = np.asarray(states.winner)
+    expected = np.where(winner[:, None] == np.arange(2), 1.0, -1.0)
+    np.testing.assert_array_equal(np.asarray(total), expected)
 
 
 @pytest.mark.parametrize("action", [0, 9, -1, 100])

@@ -300,7 +300,8 @@ def hex_search(size: int, algorithm: str, simulations: int, backend: str, noise:
 
 
 # Simulation counts from 1 to 32 for both algorithms over the two boards (the tree-game test above
-# covers 1-32 for both); root noise on some; 0 simulations is the shared raw-policy path.
+# covers 1-32 for both); root noise on some. 0 simulations never reaches either backend (both take
+# the raw-policy path in `make_search`), so it is checked against the network by hand below.
 HEX_CASES = [
     (3, "gumbel", 1, False),
     (3, "gumbel", 8, True),
@@ -308,7 +309,6 @@ HEX_CASES = [
     (3, "puct", 4, False),
     (3, "puct", 16, True),
     (4, "puct", 2, False),
-    (3, "gumbel", 0, True),
 ]
 
 
@@ -325,6 +325,51 @@ def test_hex_search_equals_mctx(size, algorithm, simulations, noise):
         np.testing.assert_array_equal(np.asarray(mine.action), np.asarray(reference.action))
         np.testing.assert_allclose(mine.action_weights, reference.action_weights, atol=1e-6)
         np.testing.assert_allclose(mine.root_value, reference.root_value, atol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["native", "mctx"])
+def test_zero_simulations_act_on_the_raw_policy(backend):
+    """0 simulations: the weights are the softmax of the network's masked logits, the root value
+    is the network's value (0 for finished games), and the action is drawn from those weights
+    with the search key, for either backend."""
+    from alphazero.search import evaluate
+
+    env, model, params, states = hex_setup(3)
+    search = hex_search(3, "gumbel", 0, backend, False)
+    logits, value = evaluate(env, model, params, states)
+    weights = jax.nn.softmax(logits, axis=-1)
+    legal = np.asarray(states.legal_action_mask)
+    finished = np.asarray(states.terminated)
+    for seed in range(3):
+        key = jax.random.key(seed)
+        output = search(params, key, states)
+        np.testing.assert_allclose(output.action_weights, weights, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(output.root_value, value, rtol=1e-5, atol=1e-7)
+        np.testing.assert_array_equal(output.root_value[finished], 0.0)
+        expected = np.asarray(jax.random.categorical(key, logits))
+        np.testing.assert_array_equal(np.asarray(output.action), expected)
+        chosen = np.asarray(output.action)
+        assert legal[~finished, chosen[~finished]].all()
+        assert np.asarray(output.action_weights)[~legal & ~finished[:, None]].max() < 1e-30
+
+
+def test_hex_search_equals_mctx_at_default_xla_optimisation():
+    """The equality tests above compile with XLA's backend optimisation off; this one compiles
+    both searches as a trainer does (default options), where fusion could reorder float sums."""
+    env, model, params, states = hex_setup(3)
+    for algorithm in ("gumbel", "puct"):
+        config = {"algorithm": algorithm, "num_simulations": 4}
+        programs = {}
+        for backend in ("native", "mctx"):
+            search = make_search(env, model, SearchConfig(**config, backend=backend))
+            programs[backend] = jax.jit(search).lower(params, jax.random.key(0), states).compile()
+        for seed in range(2):
+            key = jax.random.key(seed)
+            mine = programs["native"](params, key, states)
+            reference = programs["mctx"](params, key, states)
+            np.testing.assert_array_equal(np.asarray(mine.action), np.asarray(reference.action))
+            np.testing.assert_allclose(mine.action_weights, reference.action_weights, atol=1e-6)
+            np.testing.assert_allclose(mine.root_value, reference.root_value, atol=1e-6)
 
 
 @pytest.mark.parametrize("algorithm,simulations,noise", [("gumbel", 8, True), ("puct", 16, True)])

@@ -18,10 +18,11 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SIMULATIONS = 4  # one compiled search program shared by the show and play tests
 
 
-def untrained(size):
-    from alphazero import TrainConfig, untrained_agent
+def untrained(size, algorithm="gumbel"):
+    from alphazero import SearchConfig, TrainConfig, untrained_agent
 
-    return untrained_agent(TrainConfig(board_size=size), SIMULATIONS, seed=0)
+    config = TrainConfig(board_size=size, search=SearchConfig(algorithm=algorithm))
+    return untrained_agent(config, SIMULATIONS, seed=0)
 
 
 def test_draw_game_and_position():
@@ -29,8 +30,9 @@ def test_draw_game_and_position():
     assert winner == 0 and numbers.tolist() == [1, 2, 4, 3, 0, 0, 5, 0, 0]
     assert isinstance(draw_game(3, [0, 1, 3, 2, 6]), Figure)
     heat = np.linspace(0, 1, 9) / 4.5
-    figure = draw_position(3, board, numbers, heat=heat, title="heat")
+    figure = draw_position(3, board, numbers, heat=heat, title="heat", heat_label="visits")
     assert len(figure.axes) == 2  # the board and the colorbar
+    assert figure.axes[1].get_ylabel() == "visits"
     # The swap moves black's stone to the mirrored cell as a white stone.
     board, _, _ = replay(3, [1, 9])
     assert board.tolist() == [0, 0, 0, 2, 0, 0, 0, 0, 0]
@@ -66,7 +68,28 @@ def test_show_writes_png_and_svg(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
-def test_show_heat_map_from_untrained_agent(tmp_path):
+def test_weights_label_says_what_is_drawn():
+    from sweeps.commands.show import weights_label
+
+    assert "visit share" in weights_label("puct", 8)
+    gumbel = weights_label("gumbel", 8)
+    assert "visit" not in gumbel and "softmax(prior + completed Q)" in gumbel
+    assert "no search" in weights_label("gumbel", 0) == weights_label("puct", 0)
+    with pytest.raises(ValueError, match="algorithm"):
+        weights_label("alphabeta", 8)
+
+
+def test_show_heat_map_from_untrained_agent(tmp_path, monkeypatch):
+    import games.draw
+
+    labels = []
+    real_draw = games.draw.draw_position
+
+    def recording_draw(*args, **kwargs):
+        labels.append(kwargs.get("heat_label"))
+        return real_draw(*args, **kwargs)
+
+    monkeypatch.setattr(games.draw, "draw_position", recording_draw)
     png = tmp_path / "heat.png"
     argv = [
         "show",
@@ -83,6 +106,8 @@ def test_show_heat_map_from_untrained_agent(tmp_path):
     ]
     assert main(argv) == 0
     assert png.read_bytes().startswith(PNG_MAGIC)
+    # The default search is Gumbel MuZero: what is drawn is its improved policy, not visits.
+    assert labels == ["search policy: softmax(prior + completed Q) (Gumbel)"]
 
 
 def test_show_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys):
@@ -150,7 +175,16 @@ def test_play_against_network_agent_shows_its_search():
     )
     text = output.getvalue()
     assert result is None
-    assert "candidates:" in text and "value for untrained" in text and "hint:" in text
+    assert "value for untrained" in text and "hint:" in text
+    assert "candidates by search policy: softmax(prior + completed Q) (Gumbel):" in text
+
+
+def test_play_against_puct_agent_names_visit_shares():
+    env = games.make("hex", size=3)
+    output = io.StringIO()
+    agent = untrained(3, algorithm="puct")
+    assert play_session(env, agent, "black", ["b2", "quit"], output, jax.random.key(0)) is None
+    assert "candidates by search visit share (PUCT):" in output.getvalue()
 
 
 def test_play_cli_against_solver(monkeypatch, capsys):

@@ -41,12 +41,60 @@ def _check_report(report, boards):
         _check_estimate(entry)
     _check_estimate(exchange["test_per_10x_train"])
     _check_estimate(exchange["slope"])
+    # Each headline row sits beside Jones's number for that same quantity, as the paper gives it
+    # (JONES.md: a refit of the published curves; the numbers are written out here, not read back
+    # from `analysis.reference`, so that an edit there or a row paired with the wrong constant fails).
+    jones_by_quantity = {
+        "frontier slope": 506,
+        "perfect-play compute growth per board-size step": 7.1,
+        "test compute replaced by 10x training compute": 15,
+        "iso-Elo slope a in log10 test = a log10 train + b Elo + c": -1.18,
+    }
+    assert {row["quantity"]: row["jones"] for row in report["comparison"]} == jones_by_quantity
+    for row in report["comparison"]:
+        _check_estimate(row["ours"])
     jones = report["reference"]
     assert jones["frontier"]["slope_elo_per_decade"] == 506
-    assert jones["frontier"]["perfect_play_growth_per_size"] == 7.1
-    assert jones["frontier"]["perfect_play_compute"]["9"] == 3.5e16
+    assert jones["frontier"]["parameters"] == {
+        "m_flops": 506,
+        "m_b": -430,
+        "c_i": -4400,
+        "p_b": -268,
+        "c_p": 575,
+    }
+    assert jones["frontier"]["perfect_play_compute"] == {
+        "3": 1.3e11,
+        "4": 1.3e12,
+        "5": 8.1e12,
+        "6": 1.1e14,
+        "7": 1.3e15,
+        "8": 7.4e15,
+        "9": 3.5e16,
+    }
     assert jones["exchange_rate"]["test_per_10x_train"] == 15
     assert jones["exchange_rate"]["slope"] == -1.18
+
+
+def test_reference_numbers_agree_with_the_model_they_come_from():
+    """The derived reference numbers follow from the ones they are derived from, so a change to
+    one without the other fails: growth per size is 10 ** (-m_b / m_flops); 15x of test compute
+    per 10x of training is a slope of -log10(15); the random-play floor read off the curves falls
+    by about the plateau's p_b per board-size step; the perfect-play compute read off the curves is near where the refit's incline
+    crosses -50 Elo (within 0.6 decades: the refit has an RMSE of 58 Elo)."""
+    params = reference.FRONTIER_PARAMETERS
+    growth = 10 ** (-params["m_b"] / params["m_flops"])
+    assert reference.PERFECT_PLAY_GROWTH_PER_SIZE == pytest.approx(growth, abs=0.05)
+    slope = -math.log10(reference.EXCHANGE_TEST_PER_10X_TRAIN)
+    assert reference.EXCHANGE_SLOPE == pytest.approx(slope, abs=0.005)
+    sizes = np.array(list(reference.RANDOM_ELO_VS_BEST), float)
+    floor = np.array(list(reference.RANDOM_ELO_VS_BEST.values()))
+    assert np.polyfit(sizes, floor, 1)[0] == pytest.approx(params["p_b"], rel=0.1)
+    margin = -reference.PERFECT_PLAY_MARGIN_ELO
+    for size, flops in reference.PERFECT_PLAY_COMPUTE.items():
+        crossing = (margin - params["m_b"] * size - params["c_i"]) / params["m_flops"]
+        assert abs(math.log10(flops) - crossing) < 0.6, size
+        frontier = reference.frontier_elo(np.array([10.0**crossing]), np.array([size]))
+        assert float(frontier[0]) == pytest.approx(margin, abs=1e-6)
 
 
 def test_report_has_required_keys_and_matches_the_model(tmp_path):

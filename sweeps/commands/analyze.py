@@ -48,8 +48,17 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("give either SWEEP_DIR or --agents FILE.csv (exactly one)")
     if args.bootstrap < 0:
         raise ValueError(f"--bootstrap must be >= 0, got {args.bootstrap}")
+    if args.simulations is not None and args.simulations < 0:
+        raise ValueError(f"--simulations must be >= 0, got {args.simulations}")
+    if args.out is not None:
+        from sweeps.cli import check_folder_argument
+
+        check_folder_argument(args.out, "--out")
     if args.agents is not None:
-        table = read_agents_csv(args.agents)
+        try:
+            table = read_agents_csv(args.agents)
+        except UnicodeDecodeError:
+            raise ValueError(f"--agents {args.agents} is not a CSV file (not UTF-8 text)") from None
         out = args.out if args.out is not None else args.agents.parent / "analysis"
         source = str(args.agents)
     else:

@@ -60,6 +60,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _read_matches(path: str):
+    """`read_matches_csv` with the errors it lets through (a file that is not UTF-8 text, a count
+    beyond int64) turned into one line naming --matches and the file."""
+    if Path(path).is_dir():
+        raise ValueError(f"--matches {path} is a folder, not a CSV file")
+    try:
+        return read_matches_csv(path)
+    except UnicodeDecodeError:
+        raise ValueError(f"--matches {path} is not a CSV file (not UTF-8 text)") from None
+    except OverflowError:
+        raise ValueError(
+            f"--matches {path}: a win count is too large (at most {np.iinfo(np.int64).max})"
+        ) from None
+
+
 def _fits(args: argparse.Namespace) -> list[tuple[int | None, Ratings]]:
     anchor_options = {} if args.anchor is None else {"anchor": args.anchor}
     if (args.matches is None) == (args.sweep_dir is None):
@@ -67,7 +82,7 @@ def _fits(args: argparse.Namespace) -> list[tuple[int | None, Ratings]]:
     if args.matches is not None:
         if args.board is not None:
             raise ValueError("--board applies to a sweep folder, not to --matches")
-        matches = read_matches_csv(args.matches)
+        matches = _read_matches(args.matches)
         return [(None, fit_elo(matches, anchor=anchor_options.get("anchor", AUTO_ANCHOR)))]
 
     path = Path(args.sweep_dir)

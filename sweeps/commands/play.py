@@ -6,7 +6,9 @@
 Moves are typed as ``b2`` (column letter, row number from the top). ``undo`` takes back your last
 move and the agent's reply, ``hint`` shows the agent's suggestion for you, ``quit`` ends the game
 (so does the end of input). After each agent move the board is redrawn with the agent's view of the
-position: a network agent's top candidates (share of the search's visits) and value estimate, the
+position: a network agent's top candidates by its search's weights (named on the line: a PUCT
+search's visit share, a Gumbel search's improved policy, the raw policy at 0 simulations; see
+`sweeps.commands.show.weights_label`) and value estimate, the
 solver's winning moves, nothing for the random agent. A snapshot agent plays its search policy's
 most likely move; the solver picks among winning moves at random (see `games.solver.SolverAgent`).
 
@@ -103,6 +105,12 @@ def _candidates(weights, size: int, count: int = 3) -> str:
     )
 
 
+def _weights_label(agent) -> str:
+    from sweeps.commands.show import agent_weights_label
+
+    return agent_weights_label(agent)
+
+
 class _Analysis:
     """What an agent thinks of one position: its move and a line describing its view."""
 
@@ -133,7 +141,7 @@ def _analyse(agent, state, env, key, for_human: bool) -> _Analysis:
             logits = np.where(shares > 0, np.log(np.maximum(shares, 1e-30)), -np.inf)
             action = int(jax.random.categorical(sample_key, logits))
         lines = [
-            f"  candidates: {_candidates(weights, size)}",
+            f"  candidates by {_weights_label(agent)}: {_candidates(weights, size)}",
             f"  value for {mover}: {float(root_value[0]):+.2f} after search "
             f"({float(raw_value[0]):+.2f} from the network alone)",
         ]

@@ -3,8 +3,10 @@
     boardscale show --board 4 --moves "b2 c3 a1" --out game.png --numbers
     boardscale show --moves "b2 c3" --out view.svg --agent runs/r0/snapshots/snapshot-020.ckpt
 
-With ``--agent`` the empty cells are coloured by the agent's search visit share at the final
-position (and the title gives its value estimate for the side to move). ``--agent random`` uses an
+With ``--agent`` the empty cells are coloured by the agent's search policy at the final position
+(and the title gives its value estimate for the side to move), labelled with what it is (see
+`weights_label`): a PUCT search's visit share, a Gumbel search's improved policy
+softmax(prior logits + completed Q), or the raw network policy at 0 simulations. ``--agent random`` uses an
 untrained network (random weights) with the same search, which shows what search alone does.
 """
 
@@ -15,7 +17,7 @@ import os
 import tempfile
 from pathlib import Path
 
-HELP = "draw a Hex game as PNG or SVG, optionally with an agent's search visits as a heat map"
+HELP = "draw a Hex game as PNG or SVG, optionally with an agent's search policy as a heat map"
 
 FORMATS = (".png", ".svg")
 
@@ -38,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--agent",
         default=None,
         metavar="SNAPSHOT|random",
-        help="draw this agent's search visits at the final position ('random': an untrained "
+        help="draw this agent's search policy at the final position ('random': an untrained "
         "network)",
     )
     parser.add_argument(
@@ -62,6 +64,26 @@ def parse_moves(text: str, size: int, swap: bool = False) -> list[int]:
         except ValueError as error:
             raise ValueError(f"--moves: move {index + 1}: {error}") from None
     return moves
+
+
+def weights_label(algorithm: str, simulations: int) -> str:
+    """What an agent's action weights (`NetworkAgent.analyse`) are, in words, for a label.
+
+    PUCT's weights are the root's visit shares; Gumbel MuZero's are its improved policy,
+    softmax(prior logits + sigma(completed Q)), not visit counts; with 0 simulations there is no
+    search and the weights are the network's policy."""
+    if simulations == 0:
+        return "network policy (no search)"
+    if algorithm == "puct":
+        return "search visit share (PUCT)"
+    if algorithm == "gumbel":
+        return "search policy: softmax(prior + completed Q) (Gumbel)"
+    raise ValueError(f"unknown search algorithm {algorithm!r}")
+
+
+def agent_weights_label(agent) -> str:
+    """`weights_label` for a `NetworkAgent`."""
+    return weights_label(agent.kind.config.search.algorithm, agent.simulations)
 
 
 def _agent(spec: str, board: int | None, simulations: int, seed: int):
@@ -119,7 +141,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         size = 4 if args.board is None else args.board
     moves = parse_moves(args.moves, size, swap)
-    board, numbers, winner = replay(size, moves)
+    try:
+        board, numbers, winner = replay(size, moves)
+    except ValueError as error:
+        raise ValueError(f"--moves: {str(error).removeprefix('draw: ')}") from None
     count = len(moves)
     title = args.title or f"Hex {size}x{size}, {count} move{'s' if count != 1 else ''}"
     if winner >= 0 and args.title is None:
@@ -146,7 +171,14 @@ def run(args: argparse.Namespace) -> int:
                 f"\n{agent.name}: {mover} to move, value {float(root_value[0]):+.2f} "
                 f"(network {float(raw_value[0]):+.2f})"
             )
-    figure = draw_position(size, board, numbers if args.numbers else None, heat=heat, title=title)
+    figure = draw_position(
+        size,
+        board,
+        numbers if args.numbers else None,
+        heat=heat,
+        title=title,
+        heat_label=agent_weights_label(agent) if agent is not None else "weight",
+    )
     path = save_figure(figure, args.out)
     print(f"wrote {path}")
     return 0

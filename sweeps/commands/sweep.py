@@ -20,9 +20,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sweeps.cli import check_folder_argument
     from sweeps.runner import run_sweep
     from sweeps.spec import load_spec
 
+    if Path(args.spec).is_dir():
+        raise ValueError(f"SPEC_OR_PRESET {args.spec} is a folder, not a sweep TOML file")
+    check_folder_argument(args.out, "--out")
     spec = load_spec(args.spec)
     summary = run_sweep(
         spec, args.out, backend=args.backend, only=args.only, ray_address=args.ray_address

@@ -21,8 +21,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import math
+
     from sweeps.tournament import run_tournament
 
+    if args.budget is not None and args.budget < 1:
+        raise ValueError(f"--budget must be at least 1 game, got {args.budget}")
+    if args.target_se is not None and not (math.isfinite(args.target_se) and args.target_se > 0):
+        raise ValueError(f"--target-se must be a positive number of Elo, got {args.target_se:g}")
     statuses = run_tournament(
         args.sweep_dir,
         games_per_pairing=args.games_per_batch,

@@ -1,8 +1,17 @@
-"""`boardscale train`: one training run of one network on one board up to a compute budget."""
+"""`boardscale train`: one training run of one network on one board up to a compute budget.
+
+The budget must be a finite number of FLOPs that a run could reach: one that would take more than
+`MAX_BUDGET_SECONDS` (a year) at `GENEROUS_FLOPS_PER_SECOND` is refused before anything starts,
+with the time it would take. That rate, 1e15 FLOPs/s, is about one H100's dense bf16 peak and some
+140 times the fastest self-play rate measured for this project on one (7e12 Jones-FLOPs/s at 9x9,
+DESIGN.md), so a budget refused by it could not finish on any one accelerator; in practice
+budgets are far below it (Jones's largest, 9x9, is 1e17).
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
 
 HELP = "train one AlphaZero run up to a compute budget, snapshotting at log-spaced compute"
 
@@ -15,6 +24,28 @@ _FLAGS = {
     "simulations": "search.num_simulations",
     "seed": "seed",
 }
+
+
+GENEROUS_FLOPS_PER_SECOND = 1e15
+SECONDS_PER_YEAR = 365.25 * 24 * 3600.0
+MAX_BUDGET_SECONDS = SECONDS_PER_YEAR
+
+
+def check_budget_value(budget: float, name: str = "--budget") -> None:
+    """Refuse a budget that is not finite, is negative, or could not finish (see the module
+    docstring); ``name`` is what the message calls it."""
+    if not math.isfinite(budget):
+        raise ValueError(f"{name} must be a finite number of FLOPs, got {budget:g}")
+    if budget < 0:
+        raise ValueError(f"{name} must be 0 (the board's default) or more FLOPs, got {budget:g}")
+    seconds = budget / GENEROUS_FLOPS_PER_SECOND
+    if seconds > MAX_BUDGET_SECONDS:
+        raise ValueError(
+            f"{name} {budget:.3g} FLOPs could not finish: it would take about "
+            f"{seconds / SECONDS_PER_YEAR:.3g} years even at {GENEROUS_FLOPS_PER_SECOND:.0e} "
+            f"FLOPs/s (about one H100's peak); the most accepted is "
+            f"{GENEROUS_FLOPS_PER_SECOND * MAX_BUDGET_SECONDS:.2g}"
+        )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,9 +87,22 @@ def resolve_config(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from alphazero.train import train
+    from alphazero.train import schedule, train
+    from sweeps.cli import check_folder_argument
 
+    check_folder_argument(args.out, "--out")
+    if args.budget is not None:
+        check_budget_value(args.budget)
     config = resolve_config(args)
+    # A budget from --config or --set, or the board's default (Jones's bound, extrapolated 7x
+    # per size above 9x9), must be reachable too.
+    source = "--budget" if args.budget is not None else "budget"
+    check_budget_value(config.budget, source)
+    if not config.budget:
+        check_budget_value(
+            schedule(config)[0],
+            f"the default budget for {config.board_size}x{config.board_size} (set --budget)",
+        )
     result = train(config, args.out, show_progress=not args.quiet)
     progress = result.progress
     if not result.skipped:
