@@ -41,7 +41,7 @@ from typing import Any
 from alphazero.config import ConfigError, from_dict, read_toml, require, set_dotted
 from alphazero.settings import TrainConfig
 
-PRESETS = ("teaching", "small", "jones")
+PRESETS = ("teaching", "small", "jones", "study")
 SPEC_FILE = "sweep.json"
 RUNS_DIR = "runs"
 
