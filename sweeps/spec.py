@@ -45,7 +45,7 @@ from typing import Any
 from alphazero.config import ConfigError, from_dict, read_toml, require, set_dotted
 from alphazero.settings import TrainConfig
 
-PRESETS = ("teaching", "small", "jones", "algorithms")
+PRESETS = ("teaching", "small", "jones", "algorithms", "study")
 SPEC_FILE = "sweep.json"
 RUNS_DIR = "runs"
 
