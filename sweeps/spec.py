@@ -298,20 +298,30 @@ def load_spec(spec_or_preset: str) -> SweepSpec:
 
 
 def save_spec(spec: SweepSpec, sweep_dir: str | Path) -> None:
-    """Store the resolved spec in the sweep folder (refusing to mix two different sweeps)."""
+    """Store the resolved spec in the sweep folder, refusing to mix two different sweeps. The
+    tournament settings may change between invocations (they decide what is played next, never
+    what is stored); the folder then records the latest."""
     from alphazero.checkpoint import atomic_write_bytes
 
     path = Path(sweep_dir) / SPEC_FILE
     data = spec.to_dict()
     if path.exists():
-        stored = json.loads(path.read_text())
-        if stored != data:
+        stored = read_sweep_spec(sweep_dir).to_dict()  # settings added since at their defaults
+        if _without_tournament(stored) != _without_tournament(data):
             raise ConfigError(
                 f"{sweep_dir} holds a different sweep ({stored.get('name')!r}); use another --out"
             )
-        return
+        if stored == data:
+            return
+        # Only the tournament's settings changed (a target, a budget, which references join):
+        # they decide how many games are played next, never what is stored already.
     Path(sweep_dir).mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(path, (json.dumps(data, indent=2) + "\n").encode())
+
+
+def _without_tournament(data: dict[str, Any]) -> dict[str, Any]:
+    """A spec dict without its tournament table (and description, which is prose)."""
+    return {key: value for key, value in data.items() if key not in ("tournament", "description")}
 
 
 def read_sweep_spec(sweep_dir: str | Path) -> SweepSpec:

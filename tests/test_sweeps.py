@@ -10,7 +10,14 @@ import pytest
 from alphazero.config import ConfigError
 from sweeps.cli import main as cli
 from sweeps.runner import run_sweep, sweep_status
-from sweeps.spec import PRESETS, estimated_cost, load_spec, spec_from_dict
+from sweeps.spec import (
+    PRESETS,
+    estimated_cost,
+    load_spec,
+    read_sweep_spec,
+    save_spec,
+    spec_from_dict,
+)
 from sweeps.tournament import run_tournament
 
 TINY = {
@@ -172,3 +179,17 @@ def _toml(data, prefix=""):
             lines.append(f"[{prefix}{key}]")
             lines.append(_toml(value, f"{prefix}{key}."))
     return "\n".join(line for line in lines if line)
+
+
+def test_a_sweep_folder_takes_new_tournament_settings_but_not_another_grid(tmp_path):
+    base = load_spec("teaching").to_dict()
+    save_spec(spec_from_dict(base), tmp_path)
+    tighter = json.loads(json.dumps(base))
+    tighter["tournament"]["target_se"] = 20.0
+    save_spec(spec_from_dict(tighter), tmp_path)
+    assert read_sweep_spec(tmp_path).tournament.target_se == 20.0
+    other = json.loads(json.dumps(base))
+    other["boards"][0]["widths"] = [4, 8]
+    with pytest.raises(ConfigError, match="holds a different sweep"):
+        save_spec(spec_from_dict(other), tmp_path)
+    assert read_sweep_spec(tmp_path).boards == spec_from_dict(tighter).boards
