@@ -93,10 +93,14 @@ def frontier_simulations(
     simulations = np.asarray(table["simulations"])[trained].astype(np.int64)
     if train_simulations is None and "train_simulations" in table:
         counts = np.asarray(table["train_simulations"])[trained].astype(np.int64)
-        values, frequency = np.unique(counts, return_counts=True)
-        train_simulations = int(values[np.argmax(frequency)])
-        if values.size > 1:
-            note = f" (the most common of the training counts {values.tolist()})"
+        counts = counts[counts >= 0]  # -1: unknown
+        if counts.size:
+            values, frequency = np.unique(counts, return_counts=True)
+            train_simulations = int(values[np.argmax(frequency)])
+            if values.size > 1:
+                note = f" (the most common of the training counts {values.tolist()})"
+            else:
+                note = ""
         else:
             note = ""
     else:

@@ -8,8 +8,9 @@ One replicate (`Bootstrap.replicate`):
    board, `elo.Ratings.sample`) when the ratings come with one, else independently from
    N(elo, elo_se^2) per agent (`IndependentNoise`, when an agent table carries only `elo_se`; the
    correlations between ratings are then ignored and the statement says so).
-2. Training runs: within each board, the runs are resampled with replacement (stratified by
-   board; seeds are separate runs). A run drawn twice enters twice, as two runs (its copies get
+2. Training runs: the runs are resampled with replacement within strata: within each network
+   (its seeds) when the table has a `network` column and networks have several seeds, else
+   within each board (seeds are separate runs; see `resampling_units`). A run drawn twice enters twice, as two runs (its copies get
    distinct run names), so fits with per-run terms see two runs. Without a run column the unit
    is the snapshot (board, training compute) and the statement says so. Reference players are
    kept once in every replicate.
@@ -191,8 +192,17 @@ def default_noise(agents: Agents) -> RatingNoise:
 # -- resampling ------------------------------------------------------------------------------------
 
 
-def resampling_units(table: Mapping[str, np.ndarray]) -> tuple[np.ndarray, str]:
-    """Unit code [N] per row (-1 for reference players, kept once) and the unit's name."""
+def resampling_units(table: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, str]:
+    """Unit code [N] per row (-1 for reference players, kept once), stratum code [N] per row,
+    and a phrase naming both.
+
+    Units are training runs (board, run), or snapshots (board, training compute) when the table
+    names no runs. Strata are (board, network) when the table has a `network` column and some
+    network has two or more runs (seeds): seeds are resampled within their network, whose
+    identity is part of the design. Otherwise strata are boards: runs of different networks are
+    then treated as exchangeable draws, which makes intervals wider than a fixed set of networks
+    calls for.
+    """
     trained = np.asarray(table["train_flops"]) > 0
     board = np.asarray(table["board_size"]).astype(str)
     runs = np.asarray(table["run"]).astype(str) if "run" in table else None
@@ -204,27 +214,44 @@ def resampling_units(table: Mapping[str, np.ndarray]) -> tuple[np.ndarray, str]:
         keys = np.char.add(np.char.add(board, "/"), flops)
         name = "snapshots (board, training compute; the table names no runs)"
     _, codes = np.unique(keys, return_inverse=True)
-    return np.where(trained, codes, -1), name
+    codes = np.where(trained, codes.reshape(-1), -1)
+    strata_keys = board
+    strata_name = "within each board"
+    if "network" in table and runs is not None and name == "training runs":
+        network_keys = np.char.add(
+            np.char.add(board, "/"), np.asarray(table["network"]).astype(str)
+        )
+        pairs = {(n, u) for n, u in zip(network_keys[trained], codes[trained], strict=True)}
+        per_network: dict[str, int] = {}
+        for network, _ in pairs:
+            per_network[network] = per_network.get(network, 0) + 1
+        if per_network and max(per_network.values()) >= 2:
+            strata_keys = network_keys
+            single = sum(1 for value in per_network.values() if value == 1)
+            strata_name = "within each network (seeds of one network)"
+            if single:
+                strata_name += f"; {single} network(s) with one run held fixed"
+    _, strata = np.unique(strata_keys, return_inverse=True)
+    return codes, strata.reshape(-1), f"{name} resampled with replacement {strata_name}"
 
 
 def resample_runs(
     table: Mapping[str, np.ndarray], rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One stratified resample: within each board, units (runs) drawn with replacement and all
-    rows of a drawn unit taken; reference rows once.
+    """One stratified resample: within each stratum (`resampling_units`), units (runs) drawn
+    with replacement and all rows of a drawn unit taken; reference rows once.
 
     Returns:
       (rows [K] int64 row indices, copy [K] int64: 0 for a unit's first draw, 1 for its second...).
     """
-    units, _ = resampling_units(table)
-    boards = np.asarray(table["board_size"])
+    units, strata, _ = resampling_units(table)
     rows_out = [np.flatnonzero(units < 0)]
     copies = [np.zeros(rows_out[0].size, np.int64)]
     order = np.argsort(units, kind="stable")
     starts = np.searchsorted(units[order], np.arange(units.max() + 2))
-    for size in np.unique(boards[units >= 0]):
-        board_units = np.unique(units[(boards == size) & (units >= 0)])
-        chosen = rng.choice(board_units, size=board_units.size, replace=True)
+    for stratum in np.unique(strata[units >= 0]):
+        stratum_units = np.unique(units[(strata == stratum) & (units >= 0)])
+        chosen = rng.choice(stratum_units, size=stratum_units.size, replace=True)
         seen: dict[int, int] = {}
         for unit in chosen.tolist():
             copy = seen.get(unit, 0)
@@ -259,15 +286,12 @@ class Bootstrap:
         if self.replicates == 0:
             return "no bootstrap: no intervals"
         noise = self.noise or default_noise(agents)
-        units, unit_name = resampling_units(agents.table)
+        units, _, phrase = resampling_units(agents.table)
         count = np.unique(units[units >= 0]).size
         boards = len(np.unique(agents.table["board_size"][units >= 0]))
         parts = []
         if self.resample:
-            parts.append(
-                f"{unit_name} resampled with replacement within each board ({count} on "
-                f"{boards} board(s))"
-            )
+            parts.append(f"{phrase} ({count} on {boards} board(s))")
         parts.append(noise.description)
         return f"{self.replicates} bootstrap replicates: " + "; ".join(parts)
 

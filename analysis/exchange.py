@@ -6,7 +6,7 @@ estimates are made, per board and pooled over boards (per-board intercepts):
 
 * Iso-Elo, interpolated (the headline). Levels as below. For each snapshot (board, run, training
   compute), Elo against log10 test compute across its simulation counts is made monotone
-  (pool-adjacent-violators: more search never hurts in expectation) and each level's crossing is
+  (isotonic least squares: more search never hurts in expectation) and each level's crossing is
   interpolated linearly in log10 test compute between the two counts that bracket it. A snapshot
   that is above the level already at its fewest nodes is left-censored (its crossing lies below
   the grid) and one that never reaches it is right-censored. Cells are (board, level, 0.1-decade
@@ -168,24 +168,31 @@ def jones_points(
     return _points_table(columns)
 
 
-def _monotone(values: np.ndarray) -> np.ndarray:
-    """Pool-adjacent-violators: the non-decreasing sequence [K] nearest `values` [K] in least
-    squares (equal weights)."""
-    blocks: list[list[float]] = []  # [sum, count]
-    for value in values.tolist():
-        blocks.append([value, 1.0])
-        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
-            total, count = blocks.pop()
-            blocks[-1][0] += total
-            blocks[-1][1] += count
-    return np.concatenate([np.full(int(count), total / count) for total, count in blocks])
+def monotone_rows(values: np.ndarray) -> np.ndarray:
+    """Isotonic (non-decreasing) least-squares fit of each row of `values` [S, K], equal weights:
+    at position i, max over j <= i of min over k >= i of mean(values[j..k]) (the min-max
+    formula of pool-adjacent-violators; O(S K^3), for the short rows of a search grid)."""
+    values = np.asarray(values, np.float64)
+    count = values.shape[1]
+    cumulative = np.concatenate([np.zeros((values.shape[0], 1)), np.cumsum(values, 1)], axis=1)
+    start = np.arange(count)[:, None]
+    stop = np.arange(count)[None, :]
+    length = np.where(stop >= start, stop - start + 1, 1)
+    # means[s, j, k] = mean(values[s, j..k]) for j <= k; +inf below the diagonal for the min.
+    means = (cumulative[:, None, 1:] - cumulative[:, :-1, None]) / length
+    means = np.where(stop >= start, means, np.inf)
+    out = np.empty_like(values)
+    for i in range(count):
+        inner = means[:, : i + 1, i:].min(axis=2)  # [S, j <= i]: min over k >= i
+        out[:, i] = inner.max(axis=1)
+    return out
 
 
 def snapshot_crossings(agents: Agents, levels: Mapping[int, np.ndarray]) -> Table:
     """Where each snapshot's Elo-vs-search curve crosses each level.
 
     Per snapshot (board, run, training compute) with at least two test computes, Elo is made
-    non-decreasing in test compute (`_monotone`) and, for each level, the crossing is
+    non-decreasing in test compute (`monotone_rows`) and, for each level, the crossing is
     interpolated linearly in log10 test compute between the bracketing counts.
 
     Returns board_size, run (str), level, train_flops, log10_test (NaN when censored), censored
@@ -195,49 +202,69 @@ def snapshot_crossings(agents: Agents, levels: Mapping[int, np.ndarray]) -> Tabl
     table = agents.table
     trained = np.flatnonzero(table["train_flops"] > 0)
     runs = table["run"].astype(str) if "run" in table else np.full(table["elo"].size, "")
-    keys = np.char.add(
-        np.char.add(table["board_size"].astype(str)[trained], "|"),
-        np.char.add(np.char.add(runs[trained], "|"), table["train_flops"].astype(str)[trained]),
+    _, run_code = np.unique(runs[trained], return_inverse=True)
+    keys = np.stack(
+        [table["board_size"][trained], run_code.reshape(-1), table["train_flops"][trained]], 1
     )
-    _, group = np.unique(keys, return_inverse=True)
+    _, group = np.unique(keys, axis=0, return_inverse=True)
+    group = group.reshape(-1)
     order = np.lexsort((table["test_flops"][trained], group))
-    bounds = np.flatnonzero(np.diff(np.concatenate([[-1], group[order], [-1]])))
+    sorted_group = group[order]
+    starts = np.flatnonzero(np.diff(np.concatenate([[-1], sorted_group])))
+    lengths = np.diff(np.concatenate([starts, [sorted_group.size]]))
     out: dict[str, list] = {
         name: [] for name in ("board_size", "run", "level", "train_flops", "log10_test", "censored")
     }
-    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
-        rows = trained[order[start:stop]]
-        size = int(table["board_size"][rows[0]])
-        board_levels = levels.get(size)
-        if board_levels is None or len(board_levels) == 0:
+    for length in np.unique(lengths):
+        if length < 2:
             continue
+        first = starts[lengths == length]
+        rows = trained[order[first[:, None] + np.arange(length)[None, :]]]  # [S, K]
         x = np.log10(table["test_flops"][rows])
-        if np.unique(x).size < 2:
-            continue
-        y = _monotone(table["elo_vs_best"][rows])
-        for level in board_levels:
-            if y[0] > level:
-                value, censored = np.nan, -1
-            elif y[-1] <= level:
-                value, censored = np.nan, 1
-            else:
-                upper = int(np.argmax(y > level))
+        y = monotone_rows(table["elo_vs_best"][rows])
+        sizes = table["board_size"][rows[:, 0]]
+        varied = np.ptp(x, axis=1) > 0
+        for size in np.unique(sizes):
+            board_levels = levels.get(int(size))
+            if board_levels is None or len(board_levels) == 0:
+                continue
+            pick = (sizes == size) & varied
+            xs, ys, head = x[pick], y[pick], rows[pick, 0]
+            for level in board_levels:
+                above = ys > level
+                left = above[:, 0]
+                right = ~above[:, -1]
+                upper = np.clip(np.argmax(above, axis=1), 1, length - 1)
                 lower = upper - 1
-                fraction = (level - y[lower]) / (y[upper] - y[lower])
-                value, censored = x[lower] + fraction * (x[upper] - x[lower]), 0
-            out["board_size"].append(size)
-            out["run"].append(str(runs[rows[0]]))
-            out["level"].append(float(level))
-            out["train_flops"].append(float(table["train_flops"][rows[0]]))
-            out["log10_test"].append(float(value))
-            out["censored"].append(censored)
+                pick_rows = np.arange(ys.shape[0])
+                y0, y1 = ys[pick_rows, lower], ys[pick_rows, upper]
+                x0, x1 = xs[pick_rows, lower], xs[pick_rows, upper]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    value = x0 + (level - y0) / (y1 - y0) * (x1 - x0)
+                censored = np.where(left, -1, np.where(right, 1, 0))
+                value = np.where(censored == 0, value, np.nan)
+                out["board_size"].append(np.full(head.size, int(size)))
+                out["run"].append(runs[head])
+                out["level"].append(np.full(head.size, float(level)))
+                out["train_flops"].append(table["train_flops"][head])
+                out["log10_test"].append(value)
+                out["censored"].append(censored)
+    if not out["level"]:
+        return {
+            "board_size": np.zeros(0, np.int64),
+            "run": np.zeros(0, object),
+            "level": np.zeros(0),
+            "train_flops": np.zeros(0),
+            "log10_test": np.zeros(0),
+            "censored": np.zeros(0, np.int64),
+        }
     return {
-        "board_size": np.array(out["board_size"], np.int64),
-        "run": np.array(out["run"], object),
-        "level": np.array(out["level"], np.float64),
-        "train_flops": np.array(out["train_flops"], np.float64),
-        "log10_test": np.array(out["log10_test"], np.float64),
-        "censored": np.array(out["censored"], np.int64),
+        "board_size": np.concatenate(out["board_size"]).astype(np.int64),
+        "run": np.concatenate(out["run"]).astype(object),
+        "level": np.concatenate(out["level"]),
+        "train_flops": np.concatenate(out["train_flops"]),
+        "log10_test": np.concatenate(out["log10_test"]),
+        "censored": np.concatenate(out["censored"]).astype(np.int64),
     }
 
 
@@ -336,6 +363,11 @@ def _iso_fit(points: Table) -> _IsoCore:
     )
 
 
+def iso_elo_slope(points: Table) -> float | None:
+    """The slope a of the one OLS fit over iso-Elo `points` (None when not estimable)."""
+    return _iso_fit(points).slope
+
+
 @dataclass
 class _DirectCore:
     alpha: float | None = None
@@ -347,7 +379,8 @@ class _DirectCore:
 
 def _direct_selection(agents: Agents) -> tuple[np.ndarray, dict[int, tuple[float, float]]]:
     """Agents [N] in the rising region: inside their board's Elo window and more than m below
-    their run's best agent; and the windows per board."""
+    their run's best agent; and the windows per board. (Each row's run code is
+    `_run_groups(table)`.)"""
     table = agents.table
     elo = table["elo_vs_best"]
     trained = table["train_flops"] > 0
@@ -379,7 +412,34 @@ def _run_groups(table: Table) -> np.ndarray:
     return group.reshape(-1)
 
 
-def _direct_fit(agents: Agents, boards: list[int], selection: np.ndarray) -> _DirectCore:
+def _within_ols(group: np.ndarray, columns: list[np.ndarray], target: np.ndarray):
+    """OLS of `target` [N] on `columns` (each [N]) with one intercept per `group` code [N], by
+    the within transformation (subtract each group's mean); None when a column has no variation
+    within groups. Returns the coefficients [len(columns)]."""
+    counts = np.bincount(group).astype(np.float64)
+    counts[counts == 0] = 1.0
+
+    def within(values):
+        return values - (np.bincount(group, values, counts.size) / counts)[group]
+
+    design = np.column_stack([within(column) for column in columns])
+    response = within(target)
+    distinct = np.unique(group).size
+    if design.shape[0] <= design.shape[1] + distinct:
+        return None
+    gram = design.T @ design
+    scale = np.sqrt(np.diag(gram))
+    if np.any(scale <= 1e-12 * max(1.0, float(np.abs(design).max(initial=0.0)))):
+        return None
+    normalised = gram / np.outer(scale, scale)
+    if np.linalg.cond(normalised) > 1e10:
+        return None
+    return np.linalg.solve(gram, design.T @ response)
+
+
+def _direct_fit(
+    agents: Agents, boards: list[int], selection: np.ndarray, groups: np.ndarray
+) -> _DirectCore:
     table = agents.table
     keep = selection & np.isin(table["board_size"], boards)
     count = int(keep.sum())
@@ -391,22 +451,21 @@ def _direct_fit(agents: Agents, boards: list[int], selection: np.ndarray) -> _Di
         )
     train = np.log10(table["train_flops"][keep])
     test = np.log10(table["test_flops"][keep])
-    group = _run_groups(table)[keep]
-    runs = int(np.unique(group).size)
+    _, group = np.unique(groups[keep], return_inverse=True)
+    group = group.reshape(-1)
+    runs = int(group.max()) + 1
     if np.ptp(train) == 0 or np.ptp(test) == 0:
         which = "training" if np.ptp(train) == 0 else "test-time"
         return _DirectCore(
             agents=count, runs=runs, reason=f"all selected agents share one {which} compute"
         )
-    design, _ = _design(group, train, test)
-    fit = _ols(design, table["elo_vs_best"][keep])
-    if fit is None:
+    coefficients = _within_ols(group, [train, test], table["elo_vs_best"][keep])
+    if coefficients is None:
         return _DirectCore(
             agents=count,
             runs=runs,
-            reason="training and test compute do not vary within runs in the rising region",
+            reason="training and test compute do not both vary within runs in the rising region",
         )
-    coefficients, _ = fit
     return _DirectCore(
         alpha=float(coefficients[0]), beta=float(coefficients[1]), agents=count, runs=runs
     )
@@ -582,6 +641,7 @@ def exchange_values(
     values: dict[str, float] = {}
     points = {method: _points(method, agents, levels, bin_decades) for method in METHODS}
     selection, _ = _direct_selection(agents)
+    groups = _run_groups(agents.table)
     for key, subset in [(str(size), [size]) for size in boards] + [("pooled", list(boards))]:
         for method in METHODS:
             rows = np.isin(points[method]["board_size"], subset)
@@ -590,7 +650,7 @@ def exchange_values(
                 values[f"{method}/{key}/slope"] = core.slope
             if core.elo_coefficient is not None:
                 values[f"{method}/{key}/elo"] = core.elo_coefficient
-        direct = _direct_fit(agents, subset, selection)
+        direct = _direct_fit(agents, subset, selection, groups)
         if direct.alpha is not None:
             values[f"direct/{key}/alpha"] = direct.alpha
             values[f"direct/{key}/beta"] = direct.beta
@@ -699,9 +759,10 @@ def fit_exchange(
         )
 
     selection, windows = _direct_selection(agents)
+    groups = _run_groups(agents.table)
 
     def direct(key: str, subset: list[int]) -> DirectFit:
-        core = _direct_fit(agents, subset, selection)
+        core = _direct_fit(agents, subset, selection, groups)
         reason = core.reason
         slope_reason = reason
         if reason is None and core.beta is not None and core.beta <= 0:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from analysis import reference
-from analysis.exchange import ExchangeFit, TestTimeCurve
 from analysis.agents import Agents, prepare_agents
+from analysis.exchange import ExchangeFit, TestTimeCurve
 from analysis.frontier import FrontierFit
 
 if TYPE_CHECKING:

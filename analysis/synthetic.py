@@ -9,10 +9,11 @@ tournament's target rating error. A `Truth` is the model the agents are drawn fr
         m_flops (log10 C - delay_k - u_run) + m_b S + c_i + e_S
         + (m_flops / -a) log10(n / n_train) + v_snapshot)) + noise
 
-* m_flops, m_b, c_i, p_b, c_p: Jones's frontier (plateau_S = p_b S + c_p is random play); e_S is
-  0 with `Truth.reach` None (Jones's absolute compute), else the shift that puts the frontier's
-  -50 Elo crossing at the fraction `reach` of the board's snapshot range in log compute (our
-  training differs from Jones's, so his absolute compute need not fall in a sweep's range).
+* m_flops, m_b, c_i, p_b, c_p: Jones's frontier (plateau_S = p_b S + c_p is random play); e is
+  0 with `Truth.reach` None (Jones's absolute compute), else one shift for all boards that puts
+  the frontier's -50 Elo crossing at the fraction `reach` of the boards' snapshot ranges in log
+  compute, on average over boards (our training differs from Jones's, so his absolute compute
+  need not fall in a sweep's range; one shift keeps his growth per board size).
 * a: the exchange slope. At fixed Elo, 10x training compute replaces 10 ** -a x test compute:
   along the frontier and within every run. n_train = training simulations + 1 nodes, so the
   agents searching with the training count lie on the frontier (Jones reads it there).
@@ -127,19 +128,26 @@ class Truth:
         if self.reach is not None and not 0 < self.reach <= 1:
             raise ValueError(f"reach must be in (0, 1], got {self.reach}")
 
-    def offset(self, board: BoardDesign) -> float:
-        """e_S in Elo: 0 without `reach`, else the shift placing the -50 crossing at `reach`."""
+    def offset(self, design: Design) -> float:
+        """e in Elo, one for every board so that the growth per size stays Jones's: 0 without
+        `reach`, else the mean over boards of the shift that puts a board's -50 crossing at
+        `reach` of its snapshot range in log compute."""
         if self.reach is None:
             return 0.0
         p = self.parameters
-        low, high = (math.log10(value) for value in (min(board.snapshots), max(board.snapshots)))
-        target = low + self.reach * (high - low)
-        return -reference.PERFECT_PLAY_MARGIN_ELO - (
-            p["m_flops"] * target + p["m_b"] * board.size + p["c_i"]
-        )
+        shifts = []
+        for board in design.boards:
+            low, high = (math.log10(v) for v in (min(board.snapshots), max(board.snapshots)))
+            target = low + self.reach * (high - low)
+            shifts.append(
+                -reference.PERFECT_PLAY_MARGIN_ELO
+                - (p["m_flops"] * target + p["m_b"] * board.size + p["c_i"])
+            )
+        return float(np.mean(shifts))
 
-    def elo(self, board: BoardDesign, train_flops, nodes, rank, train_nodes: int):
-        """Noise-free Elo vs perfect play [N] for training FLOPs, nodes and network rank [N]."""
+    def elo(self, board: BoardDesign, train_flops, nodes, rank, train_nodes: int, offset=0.0):
+        """Noise-free Elo vs perfect play [N] for training FLOPs, nodes and network rank [N];
+        `offset` is e (`Truth.offset`)."""
         p = self.parameters
         log_train = np.log10(np.asarray(train_flops, np.float64))
         rank = np.asarray(rank, np.float64)
@@ -147,7 +155,7 @@ class Truth:
             p["m_flops"] * (log_train - self.network_delay_decades * rank)
             + p["m_b"] * board.size
             + p["c_i"]
-            + self.offset(board)
+            + offset
         )
         boost = p["m_flops"] / -self.exchange_slope * np.log10(np.asarray(nodes) / train_nodes)
         plateau = p["p_b"] * board.size + p["c_p"]
@@ -158,7 +166,7 @@ def draw_agents(design: Design, truth: Truth | None = None, seed=None) -> Table:
     """One synthetic agent table at `design` from `truth` (default: Jones's model).
 
     Returns columns agent_id (int64), board_size, simulations (int64), train_simulations (int64),
-    train_flops, test_flops, elo, elo_se (float64), run, kind (str); [N] each, with one random
+    train_flops, test_flops, elo, elo_se (float64), run, network, kind (str); [N] each, with one random
     player per board (train_flops 0, test_flops 0, at the random-play plateau - 30 Elo). Elo is
     relative to perfect play plus the noise terms (see the module docstring).
     """
@@ -166,6 +174,7 @@ def draw_agents(design: Design, truth: Truth | None = None, seed=None) -> Table:
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     sims = np.asarray(design.simulations, np.int64)
     train_nodes = design.train_simulations + 1
+    offset = truth.offset(design)
     parts: list[dict] = []
     for board in design.boards:
         order = np.argsort(-np.asarray(board.networks), kind="stable")
@@ -183,7 +192,7 @@ def draw_agents(design: Design, truth: Truth | None = None, seed=None) -> Table:
                 effect = np.repeat(rng.normal(0.0, truth.snapshot_sd_elo, flops.size), sims.size)
                 log_shift = effect / truth.parameters["m_flops"] - shift
                 elo = truth.elo(
-                    board, train * 10.0**log_shift, nodes, rank_of[network], train_nodes
+                    board, train * 10.0**log_shift, nodes, rank_of[network], train_nodes, offset
                 )
                 parts.append(
                     {
@@ -196,6 +205,7 @@ def draw_agents(design: Design, truth: Truth | None = None, seed=None) -> Table:
                         "run": np.full(
                             train.size, f"hex{board.size}-n{network}-s{seed_index}", object
                         ),
+                        "network": np.full(train.size, f"n{network}", object),
                         "kind": np.full(train.size, "snapshot", object),
                     }
                 )
@@ -208,6 +218,7 @@ def draw_agents(design: Design, truth: Truth | None = None, seed=None) -> Table:
                 "test_flops": np.array([0.0]),
                 "elo": np.array([plateau - 30.0 + rng.normal(0.0, design.noise_elo)]),
                 "run": np.array([""], object),
+                "network": np.array([""], object),
                 "kind": np.array(["random"], object),
             }
         )

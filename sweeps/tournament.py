@@ -133,7 +133,7 @@ def _unordered_games(totals) -> dict[tuple[int, int], int]:
 
 def next_pairs(store: Store, board_size: int, settings: TournamentSpec, target_se, budget):
     """The pairs of the next batch on one board and a status dict; no pairs once done."""
-    from analysis.elo import rate_store
+    from analysis.elo_io import rate_board
     from analysis.schedule import adaptive_pairs, done, seed_pairs
 
     agents = store.agent_table(board_size)
@@ -152,7 +152,7 @@ def next_pairs(store: Store, board_size: int, settings: TournamentSpec, target_s
     if unplayed:
         status["phase"] = f"seeding ({len(seeds) - len(unplayed)}/{len(seeds)} pairs)"
         return unplayed[: settings.pairs_per_batch], status
-    ratings = rate_store(store, board_size)
+    ratings = rate_board(store, board_size)
     status["max_se"] = float(np.nanmax(ratings.elo_se)) if len(ratings.elo_se) else 0.0
     status["phase"] = "adaptive"
     if done(ratings, target_se, games, budget):

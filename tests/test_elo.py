@@ -14,14 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.elo import (
-    ELO_PER_NATURAL,
-    expected_score,
-    fit_elo,
-    rate_store,
-    read_matches_csv,
-    sweep_agent_table,
-)
+from analysis.elo import ELO_PER_NATURAL, expected_score, fit_elo
+from analysis.elo_io import rate_board, rate_store, read_matches_csv, sweep_agent_table, sweep_agents
 from analysis.store import STORE_FILENAME, Store
 from sweeps import cli
 

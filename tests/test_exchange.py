@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from analysis import exchange, reference
-from analysis.frontier import prepare_agents
+from analysis.agents import prepare_agents
 
 TRUE_SLOPE = reference.EXCHANGE_SLOPE
 TRUE_RATE = 10**-TRUE_SLOPE
