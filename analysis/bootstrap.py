@@ -133,9 +133,27 @@ class RatingNoise:
         return np.broadcast_to(agents.table["elo"], (count, agents.table["elo"].size)).copy()
 
 
+def agent_keys(table: Mapping[str, np.ndarray]) -> np.ndarray:
+    """A code [N] per row naming the agent: its `agent_id` when the table has one, else its
+    (board, run, training compute, simulations, test compute). Repeated rows of one agent share a
+    code, so they share every rating draw."""
+    if "agent_id" in table:
+        _, codes = np.unique(np.asarray(table["agent_id"]), return_inverse=True)
+        return codes.reshape(-1)
+    parts = [np.asarray(table["board_size"]).astype(str)]
+    for name in ("run", "train_flops", "simulations", "test_flops"):
+        if name in table:
+            parts.append(np.asarray(table[name]).astype(str))
+    keys = parts[0]
+    for part in parts[1:]:
+        keys = np.char.add(np.char.add(keys, "|"), part)
+    _, codes = np.unique(keys, return_inverse=True)
+    return codes.reshape(-1)
+
+
 class IndependentNoise(RatingNoise):
     """Elo ~ N(elo, elo_se^2) independently per agent (from the table's `elo_se` column; rows
-    without a finite one are held fixed)."""
+    without a finite one are held fixed). Rows of one agent (`agent_keys`) share a draw."""
 
     description = (
         "ratings redrawn independently from N(elo, elo_se^2) per agent (the table carries no "
@@ -145,7 +163,9 @@ class IndependentNoise(RatingNoise):
     def draws(self, agents: Agents, count: int, rng: np.random.Generator) -> np.ndarray:
         elo = agents.table["elo"]
         se = np.nan_to_num(np.asarray(agents.table["elo_se"], np.float64), nan=0.0)
-        return elo + rng.standard_normal((count, elo.size)) * np.maximum(se, 0.0)
+        keys = agent_keys(agents.table)
+        normal = rng.standard_normal((count, int(keys.max()) + 1 if keys.size else 0))
+        return elo + normal[:, keys] * np.maximum(se, 0.0)
 
 
 class LaplaceNoise(RatingNoise):

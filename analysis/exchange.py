@@ -32,8 +32,11 @@ Levels: every 250 Elo from -1500 up (Jones's), kept strictly inside (floor + m, 
 being the random player's Elo (or the lowest trained agent's); with a narrow window the step
 shrinks to 125, 100, 50 or 25 Elo so that about six levels fit (`iso_elo_levels`).
 
-Intervals: `analysis.bootstrap` (training runs resampled within each board, ratings redrawn from
-their uncertainty), with the levels held fixed; percentile intervals. The exchange factor is
+Intervals: `analysis.bootstrap` (training runs resampled, ratings redrawn from their uncertainty),
+with the levels held fixed. Percentile intervals for the direct regression; for the iso-Elo fits
+the percentile interval moved so that the replicates' median sits on the estimate (their points
+are minima over snapshots, which a replicate with fewer distinct runs and twice-noised ratings
+shifts; the spread is the bootstrap's). The exchange factor is
 "10x train ~ X x test" with X = 10 ** -a.
 """
 
@@ -720,7 +723,9 @@ def fit_exchange(
     draws = bootstrap.draws(
         agents, lambda replica: exchange_values(replica, used, bin_decades, boards)
     )
-    est = estimator(point, draws)
+    # The iso-Elo points are minima over snapshots; a replicate (fewer distinct runs, ratings
+    # noisier by the redraw) shifts them, so their intervals are centred on the estimate.
+    est = estimator(point, draws, recentre=lambda key: not key.startswith("direct/"))
 
     def exchange(slope):
         # A replicate with a near-flat test-time effect can give a huge slope; the clip keeps
