@@ -177,7 +177,8 @@ def test_cli_rejects_bad_arguments(tmp_path, capsys):
 def test_analysis_imports_no_jax_or_game_code():
     code = (
         "import sys; import analysis.report, analysis.plots, analysis.frontier, "
-        "analysis.exchange, analysis.reference; "
+        "analysis.exchange, analysis.reference, analysis.agents, analysis.bootstrap, "
+        "analysis.elo_io, analysis.synthetic, analysis.design; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('jax', 'games', 'alphazero')]; "
         "assert not bad, bad; print('ok')"
     )
