@@ -10,8 +10,10 @@ estimates are made, per board and pooled over boards (per-board intercepts):
   interpolated linearly in log10 test compute between the two counts that bracket it. A snapshot
   that is above the level already at its fewest nodes is left-censored (its crossing lies below
   the grid) and one that never reaches it is right-censored. Cells are (board, level, 0.1-decade
-  training-compute bin): a cell's value is the least crossing among its snapshots, and a cell with
-  a left-censored snapshot is dropped (the least test compute there is below the grid, unknown).
+  training-compute bin): a network's value is the mean crossing of its seeds (seeds replicate one
+  network: the frontier takes the best network, not the luckiest seed), the cell's value the
+  least over networks, and a cell with a left-censored snapshot is dropped (the least test
+  compute there is below the grid, unknown).
   One OLS fit over all cells: log10(test) = a log10(train) + b Elo + c[board]. Departures from
   Jones: interpolation between simulation counts instead of the least grid count; censored cells
   dropped instead of held at the grid's end; no running minimum (with interpolated values it
@@ -198,13 +200,15 @@ def snapshot_crossings(agents: Agents, levels: Mapping[int, np.ndarray]) -> Tabl
     non-decreasing in test compute (`monotone_rows`) and, for each level, the crossing is
     interpolated linearly in log10 test compute between the bracketing counts.
 
-    Returns board_size, run (str), level, train_flops, log10_test (NaN when censored), censored
+    Returns board_size, run, network (str; the run when the table has no network column), level,
+    train_flops, log10_test (NaN when censored), censored
     (int64: -1 left-censored: above the level at the fewest nodes; +1 right-censored: never
     reaches it; 0 interpolated) [P] each.
     """
     table = agents.table
     trained = np.flatnonzero(table["train_flops"] > 0)
     runs = table["run"].astype(str) if "run" in table else np.full(table["elo"].size, "")
+    networks = table["network"].astype(str) if "network" in table else runs
     _, run_code = np.unique(runs[trained], return_inverse=True)
     keys = np.stack(
         [table["board_size"][trained], run_code.reshape(-1), table["train_flops"][trained]], 1
@@ -216,8 +220,11 @@ def snapshot_crossings(agents: Agents, levels: Mapping[int, np.ndarray]) -> Tabl
     starts = np.flatnonzero(np.diff(np.concatenate([[-1], sorted_group])))
     lengths = np.diff(np.concatenate([starts, [sorted_group.size]]))
     out: dict[str, list] = {
-        name: [] for name in ("board_size", "run", "level", "train_flops", "log10_test", "censored")
-    }
+        name: []
+        for name in (
+            "board_size", "run", "network", "level", "train_flops", "log10_test", "censored"
+        )
+    }  # fmt: skip
     for length in np.unique(lengths):
         if length < 2:
             continue
@@ -248,6 +255,7 @@ def snapshot_crossings(agents: Agents, levels: Mapping[int, np.ndarray]) -> Tabl
                 value = np.where(censored == 0, value, np.nan)
                 out["board_size"].append(np.full(head.size, int(size)))
                 out["run"].append(runs[head])
+                out["network"].append(networks[head])
                 out["level"].append(np.full(head.size, float(level)))
                 out["train_flops"].append(table["train_flops"][head])
                 out["log10_test"].append(value)
@@ -256,6 +264,7 @@ def snapshot_crossings(agents: Agents, levels: Mapping[int, np.ndarray]) -> Tabl
         return {
             "board_size": np.zeros(0, np.int64),
             "run": np.zeros(0, object),
+            "network": np.zeros(0, object),
             "level": np.zeros(0),
             "train_flops": np.zeros(0),
             "log10_test": np.zeros(0),
@@ -264,6 +273,7 @@ def snapshot_crossings(agents: Agents, levels: Mapping[int, np.ndarray]) -> Tabl
     return {
         "board_size": np.concatenate(out["board_size"]).astype(np.int64),
         "run": np.concatenate(out["run"]).astype(object),
+        "network": np.concatenate(out["network"]).astype(object),
         "level": np.concatenate(out["level"]),
         "train_flops": np.concatenate(out["train_flops"]),
         "log10_test": np.concatenate(out["log10_test"]),
@@ -277,9 +287,14 @@ def interpolated_points(
     *,
     bin_decades: float = reference.TRAIN_BIN_DECADES,
 ) -> Table:
-    """The interpolated iso-Elo points: per (board, level, training bin) cell, the least
-    interpolated crossing among its snapshots; cells with a left-censored snapshot are dropped.
-    Same columns as `jones_points` (train_flops is the bin centre)."""
+    """The interpolated iso-Elo points, per (board, level, training bin) cell.
+
+    A network's value in a cell is the mean of its seeds' crossings (seeds replicate one network;
+    the frontier takes the best network, not the luckiest seed), left out when some seed never
+    reaches the level. The cell's value is the least over networks; a cell where any snapshot is
+    already above the level at its fewest nodes is dropped (its least test compute is below the
+    grid). Networks are the `network` column when the table has one, else runs. Same columns as
+    `jones_points` (train_flops is the bin centre)."""
     crossings = snapshot_crossings(agents, levels)
     if crossings["level"].size == 0:
         return _empty_points()
@@ -287,11 +302,22 @@ def interpolated_points(
     keys = np.stack([crossings["board_size"], np.round(crossings["level"] * 1000), bins], axis=1)
     cells, cell = np.unique(keys, axis=0, return_inverse=True)
     cell = cell.reshape(-1)
+    _, network = np.unique(crossings["network"].astype(str), return_inverse=True)
+    _, slot = np.unique(np.stack([cell, network.reshape(-1)], 1), axis=0, return_inverse=True)
+    slot = slot.reshape(-1)
+    slots = int(slot.max()) + 1
+    slot_cell = np.zeros(slots, np.int64)
+    slot_cell[slot] = cell
+    censored = crossings["censored"]
+    found = censored == 0
+    total = np.bincount(slot[found], crossings["log10_test"][found], slots)
+    count = np.bincount(slot[found], minlength=slots)
+    complete = np.bincount(slot[~found], minlength=slots) == 0
+    mean = np.where(complete & (count > 0), total / np.maximum(count, 1), np.inf)
     left = np.zeros(len(cells), bool)
-    np.logical_or.at(left, cell, crossings["censored"] < 0)
+    np.logical_or.at(left, cell, censored < 0)
     least = np.full(len(cells), np.inf)
-    found = crossings["censored"] == 0
-    np.minimum.at(least, cell[found], crossings["log10_test"][found])
+    np.minimum.at(least, slot_cell, mean)
     keep = ~left & np.isfinite(least)
     first = np.zeros(len(cells), np.int64)
     first[cell[::-1]] = np.arange(cell.size)[::-1]

