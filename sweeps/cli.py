@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return 0
-    if args.command not in ("presets", "status", "elo", "analyze", "design"):  # the commands that compile
+    if args.command not in ("presets", "status", "elo", "analyze"):  # the commands that compile
         enable_compilation_cache()
     try:
         return int(args._run(args) or 0)
