@@ -33,25 +33,24 @@ and covariance are those of the relative ratings; the anchor itself has rating 0
 (rather than refitting binomially resampled games): one factorisation instead of K fits, and
 exact for the quadratic approximation the standard errors already rest on.
 
+Colour. `colour="term"` is the model above. `colour="symmetric"` is Jones's treatment: each
+unordered pair's win rate is averaged over the two colours before the fit, and there is no h.
+
 Reported ratings are recomputed from match rows every time and never stored (results are match
-rows; ratings are derived).
+rows; ratings are derived). Reading match CSVs and results stores is `analysis.elo_io`'s job.
 """
 
 from __future__ import annotations
 
-import csv
 import math
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse
 import scipy.sparse.csgraph
 import scipy.special
 
-from analysis.store import STORE_FILENAME, Store
 from analysis.tables import Table, num_rows
 
 ELO_PER_NATURAL = 400.0 / math.log(10.0)
@@ -65,6 +64,8 @@ AUTO_ANCHOR = "random*"
 "random"; ratings are centred on their mean when no agent matches."""
 
 MATCH_COLUMNS = ("first", "second", "first_wins", "second_wins")
+COLOURS = ("term", "symmetric")
+"""Colour treatments of `fit_elo`: a first-mover term, or Jones's colour-symmetrised win rates."""
 
 _MAX_NAMES_SHOWN = 6
 
@@ -298,6 +299,7 @@ def fit_elo(
     first_move_prior_sigma: float = DEFAULT_PRIOR_SIGMA,
     tolerance: float = 1e-9,
     max_iterations: int = 200,
+    colour: str = "term",
 ) -> Ratings:
     """Fit Bradley–Terry ratings with a first-mover term to match totals (MAP, Laplace errors).
 
@@ -311,6 +313,10 @@ def fit_elo(
         random player when one is present and centres otherwise.
       prior_sigma: standard deviation of the Gaussian prior on each rating, natural units (> 0).
       first_move: fit the first-mover advantage h; if False, h is fixed at 0.
+      colour: "term" fits the games of each colour as played, with the first-mover term h (when
+        `first_move`); "symmetric" is Jones's treatment: each unordered pair's win rate is the
+        average of its win rates with either colour (the one played when only one was), applied
+        to all its games, and the model has no first-mover term.
       first_move_prior_sigma: standard deviation of the prior on h, natural units (> 0).
       tolerance: convergence threshold on the largest Newton step, natural units.
       max_iterations: most Newton steps before giving up.
@@ -323,6 +329,8 @@ def fit_elo(
         an unknown anchor, or agents that form disconnected groups (named) so that their
         relative ratings are not determined by the games.
     """
+    if colour not in COLOURS:
+        raise ValueError(f"colour must be one of {', '.join(COLOURS)}, got {colour!r}")
     missing = [name for name in MATCH_COLUMNS if name not in matches]
     if missing:
         raise ValueError(
@@ -367,6 +375,16 @@ def fit_elo(
     first_index, second_index = pair_code // count, pair_code % count
     _check_connected(agents, first_index, second_index)
     anchor_position = _resolve_anchor(agents, anchor)
+    games_per_pair = wins + losses
+    games = np.bincount(first_index, games_per_pair, count) + np.bincount(
+        second_index, games_per_pair, count
+    )
+    won = np.bincount(first_index, wins, count) + np.bincount(second_index, losses, count)
+    if colour == "symmetric":
+        first_index, second_index, wins, losses = _symmetrise(
+            first_index, second_index, wins.astype(np.float64), losses.astype(np.float64)
+        )
+        first_move = False
 
     problem = _Problem(
         count, first_index, second_index, wins.astype(np.float64), losses.astype(np.float64),
@@ -391,11 +409,6 @@ def fit_elo(
         elo[anchor_position] = 0.0
         elo_se[anchor_position] = 0.0
 
-    games_per_pair = wins + losses
-    games = np.bincount(first_index, games_per_pair, count) + np.bincount(
-        second_index, games_per_pair, count
-    )
-    won = np.bincount(first_index, wins, count) + np.bincount(second_index, losses, count)
     if first_move:
         advantage = float(theta[count]) * ELO_PER_NATURAL
         advantage_se = math.sqrt(max(float(covariance_full[count, count]), 0.0)) * ELO_PER_NATURAL
@@ -416,6 +429,33 @@ def fit_elo(
         iterations=iterations,
         prior_sigma=float(prior_sigma),
     )
+
+
+def _symmetrise(first, second, wins, losses):
+    """Jones's colour treatment: per unordered pair (i < j) [Q], the win rate of i averaged over
+    the colours it was played with, times the pair's games. Returns (i, j, wins of i, wins of j)."""
+    low, high = np.minimum(first, second), np.maximum(first, second)
+    low_first = first == low
+    # Wins of the lower-numbered agent and games, separately for each colour it had.
+    low_wins = np.where(low_first, wins, losses)
+    games = wins + losses
+    count = int(max(first.max(), second.max())) + 1
+    code, pair = np.unique(low * count + high, return_inverse=True)
+    pair = pair.reshape(-1)
+    first_won, first_played = (
+        np.bincount(pair[low_first], low_wins[low_first], len(code)),
+        np.bincount(pair[low_first], games[low_first], len(code)),
+    )
+    second_won, second_played = (
+        np.bincount(pair[~low_first], low_wins[~low_first], len(code)),
+        np.bincount(pair[~low_first], games[~low_first], len(code)),
+    )
+    rates = []
+    for won, played in ((first_won, first_played), (second_won, second_played)):
+        rates.append(np.where(played > 0, won / np.maximum(played, 1e-300), np.nan))
+    rate = np.nanmean(np.stack(rates), axis=0)
+    total = first_played + second_played
+    return code // count, code % count, rate * total, (1.0 - rate) * total
 
 
 class _Problem:
@@ -571,160 +611,3 @@ def _newton(
     covariance = np.linalg.inv(hessian)
     covariance = 0.5 * (covariance + covariance.T)
     return theta, covariance, problem.log_likelihood(margin), iterations
-
-
-# -- readers -------------------------------------------------------------------------------------
-
-
-def read_matches_csv(path: str | os.PathLike) -> Table:
-    """Read match totals from a CSV file with header `first,second,first_wins,second_wins`.
-
-    Agent names are free text (quote them if they contain commas); surrounding spaces are
-    stripped. Extra columns are ignored and blank lines skipped.
-
-    Returns:
-      {"first": object [P] of str, "second": object [P] of str, "first_wins": int64 [P],
-       "second_wins": int64 [P]}.
-
-    Raises:
-      ValueError naming the file and line number of the first malformed row (wrong field count,
-      empty name, a count that is not a whole number >= 0, an agent playing itself), or a header
-      without the four columns.
-    """
-    path = Path(path)
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = None
-        for fields in reader:
-            if any(field.strip() for field in fields):
-                header = [field.strip() for field in fields]
-                break
-        if header is None:
-            raise ValueError(
-                f"{path.name}: empty file; expected a header {','.join(MATCH_COLUMNS)}"
-            )
-        missing = [name for name in MATCH_COLUMNS if name not in header]
-        if missing:
-            raise ValueError(
-                f"{path.name} line {reader.line_num}: header lacks column(s) {', '.join(missing)} "
-                f"(expected {','.join(MATCH_COLUMNS)})"
-            )
-        positions = [header.index(name) for name in MATCH_COLUMNS]
-        table: dict[str, list] = {name: [] for name in MATCH_COLUMNS}
-        for fields in reader:
-            if not any(field.strip() for field in fields):
-                continue
-            where = f"{path.name} line {reader.line_num}"
-            if len(fields) != len(header):
-                raise ValueError(f"{where}: expected {len(header)} fields, got {len(fields)}")
-            first, second, first_wins, second_wins = (fields[position] for position in positions)
-            first, second = first.strip(), second.strip()
-            for field, name in (("first", first), ("second", second)):
-                if not name:
-                    raise ValueError(f"{where}: {field} agent name is empty")
-            if first == second:
-                raise ValueError(f"{where}: agent {first!r} cannot play itself")
-            table["first"].append(first)
-            table["second"].append(second)
-            for field, text in (("first_wins", first_wins), ("second_wins", second_wins)):
-                stripped = text.strip()
-                if not stripped.isdigit():
-                    raise ValueError(f"{where}: {field} must be a whole number >= 0, got {text!r}")
-                table[field].append(int(stripped))
-    return {
-        "first": np.array(table["first"], dtype=object),
-        "second": np.array(table["second"], dtype=object),
-        "first_wins": np.array(table["first_wins"], dtype=np.int64),
-        "second_wins": np.array(table["second_wins"], dtype=np.int64),
-    }
-
-
-# -- the results store ---------------------------------------------------------------------------
-
-
-def rate_store(store: Store, board_size: int, **fit_options) -> Ratings:
-    """Fit ratings to every match on one board of a results store.
-
-    Agents are named by their store names; only agents with at least one game are rated. The
-    anchor is the board's random player (kind 'random', lowest id) when it has played, else the
-    ratings are centred. `fit_options` are passed to `fit_elo` (an explicit `anchor` wins).
-
-    Raises:
-      ValueError: no games on this board, or disconnected agents (see `fit_elo`).
-    """
-    agents = store.agents(board_size)
-    totals = store.match_totals(board_size)
-    if len(totals["first_agent"]) == 0:
-        raise ValueError(f"board {board_size}: no matches in {store.path}")
-    names = dict(zip(agents["id"].tolist(), agents["name"].tolist(), strict=True))
-    matches = {
-        "first": np.array([names[agent] for agent in totals["first_agent"].tolist()], object),
-        "second": np.array([names[agent] for agent in totals["second_agent"].tolist()], object),
-        "first_wins": totals["first_wins"],
-        "second_wins": totals["second_wins"],
-    }
-    if "anchor" not in fit_options:
-        played = set(matches["first"].tolist()) | set(matches["second"].tolist())
-        random_players = [
-            name
-            for name, kind in zip(agents["name"].tolist(), agents["kind"].tolist(), strict=True)
-            if kind == "random" and name in played
-        ]
-        fit_options["anchor"] = random_players[0] if random_players else None
-    try:
-        return fit_elo(matches, **fit_options)
-    except ValueError as error:
-        raise ValueError(f"board {board_size}: {error}") from None
-
-
-def sweep_agent_table(sweep_dir: str | os.PathLike) -> Table:
-    """Every agent of a sweep with its fitted rating, one Elo fit per board size.
-
-    Opens `<sweep_dir>/results.sqlite` read-only in spirit (nothing is written). Rows are the
-    store's `agent_table` rows (see `Store.agent_table`; snapshot agents with their compute, and
-    the reference players, told apart by `kind`), board by board in ascending size and by agent
-    id within a board, with these columns added ([N] each):
-
-      reference: bool, True for reference players (kind 'random', 'mcts', 'solver').
-      elo, elo_se, elo_vs_best: float64 Elo, as in `Ratings` (anchored on the board's random
-        player when present); NaN for agents without games or on boards without matches.
-      games, wins: int64 games played and won (0 without games).
-
-    Raises:
-      FileNotFoundError: no results store in `sweep_dir`.
-      ValueError: the file is not a usable store, or a board's agents form disconnected groups.
-    """
-    path = Path(sweep_dir) / STORE_FILENAME
-    if not path.exists():
-        raise FileNotFoundError(f"no results store at {path}")
-    parts: list[Table] = []
-    with Store.open(path, create=False) as store:
-        for board_size in store.board_sizes():
-            has_matches = len(store.match_totals(board_size)["first_agent"]) > 0
-            ratings = rate_store(store, board_size) if has_matches else None
-            parts.append(_join_ratings(store.agent_table(board_size), ratings))
-        if not parts:
-            return _join_ratings(store.agent_table(), None)
-    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-
-
-def _join_ratings(table: Table, ratings: Ratings | None) -> Table:
-    """`table` (an agent table of one board) with reference, elo, elo_se, elo_vs_best, games and
-    wins columns added from `ratings`, matched by agent name (NaN / 0 for unrated agents)."""
-    rows = len(table["agent_id"])
-    table = dict(table)
-    table["reference"] = table["kind"] != "snapshot"
-    for name in ("elo", "elo_se", "elo_vs_best"):
-        table[name] = np.full(rows, np.nan)
-    for name in ("games", "wins"):
-        table[name] = np.zeros(rows, np.int64)
-    if ratings is None:
-        return table
-    position = {name: index for index, name in enumerate(ratings.agents.tolist())}
-    for row, name in enumerate(table["name"].tolist()):
-        index = position.get(name)
-        if index is None:
-            continue
-        for column in ("elo", "elo_se", "elo_vs_best", "games", "wins"):
-            table[column][row] = getattr(ratings, column)[index]
-    return table

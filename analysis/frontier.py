@@ -1,17 +1,12 @@
 """The compute frontier: Elo against training compute, and Jones's five-parameter model of it.
 
-Input is an agent table (`dict[str, numpy.ndarray]`, one row per rated agent) with columns
-board_size (int), train_flops (float, Jones's convention), test_flops (float, FLOPs per move),
-elo (float, any zero point), and optionally elo_se, run (str), simulations (int), kind (str) and
-name (str).
-Rows with train_flops 0 are reference players (random play, reference MCTS, the solver): they are
-left out of every fit and reported as levels only.
-
-Choices, so that results can be read against Jones (2021):
+Input is an agent table (see `analysis.agents`). Choices, so that results can be read against
+Jones (2021):
 
 * Simulation count. Jones's frontier is drawn from agents searching with the training budget (64
-  nodes). When the table has a `simulations` column, the frontier uses one count: the one evaluated
-  at the most snapshots, ties broken towards 63 simulations (64 nodes). Callers can name another.
+  nodes, test = train). The frontier uses one count: the runs' training count by default (the
+  nearest evaluated count when it was not evaluated; see `agents.frontier_simulations`). Callers
+  can name another; the fit says which it used and why.
 * Zero point. On each board, Elo is shifted so that the best trained agent at the frontier's
   simulation count is at 0 ("Elo vs best"). Agents searching harder can be above 0.
 * Frontier points. Per board, the upper envelope of the agents at the frontier's simulation count:
@@ -28,15 +23,15 @@ Choices, so that results can be read against Jones (2021):
   from the fits, where the incline crosses -50. Its growth per board-size step is
   10 ** (-m_b / m_flops) for the joint fit, and 10 ** slope of a least-squares line through log10
   of the data values against board size.
-* Uncertainty. Bootstrap over agents: rows are resampled with replacement within each board, the
-  zero point, envelope and fits are recomputed, and the 95% interval is the 2.5th-97.5th
-  percentile of the refitted values. An interval is left out (with a reason) when fewer than 90%
-  of the resamples give a value.
+* Uncertainty. `analysis.bootstrap`: training runs resampled within each board and every rating
+  redrawn from its fitted uncertainty in each replicate; the zero point, envelope and fits are
+  recomputed, and the 95% interval is the 2.5th-97.5th percentile of the refitted values. An
+  interval is left out (with a reason) when fewer than 90% of the replicates give a value.
+  `FrontierFit.interval_sources` states what the intervals include.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -44,329 +39,13 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from analysis import reference
-from analysis.tables import Table, num_rows, select_rows
+from analysis.agents import Agents, prepare_agents, reference_levels
+from analysis.bootstrap import Bootstrap, Estimate, RatingNoise, estimator, missing
+from analysis.tables import Table
 
-REQUIRED_COLUMNS = ("board_size", "train_flops", "test_flops", "elo")
 PARAMETER_NAMES = ("m_flops", "m_b", "c_i", "p_b", "c_p")
 # log10 FLOPs subtracted inside the fits so that slope and offset are not strongly correlated.
 _CENTRE = 12.0
-_MIN_BOOTSTRAP_FRACTION = 0.9
-
-
-# -- estimates -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A fitted number with its bootstrap 95% interval.
-
-    `value` is None when the number cannot be estimated from the data, and `reason` says why;
-    `ci95` is None when no interval could be formed (again with a reason). Never NaN.
-    """
-
-    value: float | None
-    ci95: tuple[float, float] | None = None
-    reason: str | None = None
-
-    def __post_init__(self):
-        value = self.value
-        if value is not None and not math.isfinite(value):
-            object.__setattr__(self, "value", None)
-            object.__setattr__(self, "ci95", None)
-            object.__setattr__(self, "reason", self.reason or "the fit gave no finite value")
-        elif value is None:
-            object.__setattr__(self, "ci95", None)
-            object.__setattr__(self, "reason", self.reason or "not estimable")
-        if self.ci95 is not None:
-            low, high = (float(bound) for bound in self.ci95)
-            if not (math.isfinite(low) and math.isfinite(high)):
-                object.__setattr__(self, "ci95", None)
-            else:
-                object.__setattr__(self, "ci95", (low, high))
-
-    @property
-    def ok(self) -> bool:
-        return self.value is not None
-
-    def to_json(self) -> dict:
-        """{"value": v, "ci95": [lo, hi]} with a "reason" whenever either is null."""
-        out: dict = {
-            "value": None if self.value is None else float(self.value),
-            "ci95": None if self.ci95 is None else [self.ci95[0], self.ci95[1]],
-        }
-        if self.value is None or self.ci95 is None:
-            out["reason"] = self.reason or "no bootstrap interval"
-        return out
-
-
-def missing(reason: str) -> Estimate:
-    """An estimate that could not be made, with the reason."""
-    return Estimate(None, None, reason)
-
-
-def estimate_from_draws(
-    value: float | None,
-    draws: np.ndarray | list,
-    reason: str | None = None,
-    *,
-    recentre: bool = False,
-) -> Estimate:
-    """`value` with the 2.5-97.5 percentile interval of its bootstrap `draws` [B] (NaN = failed).
-
-    With `recentre`, the interval is the draws' 2.5th and 97.5th percentiles shifted by
-    (value - median of the draws): the bootstrap gives the spread, the estimate the centre. This is
-    for statistics built from minima over agents, which a resample (holding about 63% of the
-    distinct agents) shifts systematically.
-    """
-    if value is None or not math.isfinite(value):
-        return missing(reason or "not estimable")
-    draws = np.asarray(draws, dtype=np.float64)
-    if draws.size == 0:
-        return Estimate(float(value), None, "no bootstrap resamples were drawn")
-    finite = draws[np.isfinite(draws)]
-    if finite.size < _MIN_BOOTSTRAP_FRACTION * draws.size or finite.size < 2:
-        return Estimate(
-            float(value),
-            None,
-            f"only {finite.size} of {draws.size} bootstrap resamples gave a value",
-        )
-    low, middle, high = np.percentile(finite, [2.5, 50.0, 97.5])
-    if recentre:
-        low, high = low + value - middle, high + value - middle
-    return Estimate(float(value), (float(low), float(high)))
-
-
-def bootstrap_rows(board_size: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Row indices [N] resampled with replacement within each board size."""
-    picks = []
-    for size in np.unique(board_size):
-        rows = np.flatnonzero(board_size == size)
-        picks.append(rng.choice(rows, size=rows.size, replace=True))
-    return np.concatenate(picks) if picks else np.zeros(0, np.int64)
-
-
-# -- the agent table -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Agents:
-    """A checked agent table.
-
-    `table` holds the usable rows (finite Elo and compute) with the input's columns plus
-    `elo_vs_best` (float64 [N], Elo minus the best trained agent's on the board, at the frontier's
-    simulation count when there is one). `simulations` is that count (None when the table has no
-    simulations column); `notes` say what was dropped or chosen.
-    """
-
-    table: Table
-    simulations: int | None
-    notes: tuple[str, ...] = ()
-
-    @property
-    def boards(self) -> tuple[int, ...]:
-        trained = self.table["train_flops"] > 0
-        return tuple(int(size) for size in np.unique(self.table["board_size"][trained]))
-
-
-def _numeric_column(table: Mapping[str, np.ndarray], name: str) -> np.ndarray:
-    column = np.asarray(table[name])
-    if column.dtype == object or column.dtype.kind in "USb":
-        try:
-            column = column.astype(np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"agent table column {name!r} must be numeric") from None
-    if column.dtype.kind not in "iuf":
-        raise ValueError(f"agent table column {name!r} must be numeric, got dtype {column.dtype}")
-    return column.astype(np.float64)
-
-
-def frontier_simulations(table: Mapping[str, np.ndarray]) -> int | None:
-    """The simulation count the frontier is drawn at, or None if the table has no `simulations`.
-
-    The count evaluated at the most snapshots (distinct board, run, train_flops among trained
-    agents); ties go to the count nearest 63 simulations (Jones's 64 nodes) in log nodes, then to
-    the larger count.
-    """
-    if "simulations" not in table:
-        return None
-    trained = np.asarray(table["train_flops"], dtype=np.float64) > 0
-    if not trained.any():
-        return None
-    simulations = np.asarray(table["simulations"])[trained].astype(np.int64)
-    boards = np.asarray(table["board_size"])[trained]
-    flops = np.asarray(table["train_flops"], dtype=np.float64)[trained]
-    runs = np.asarray(table["run"])[trained] if "run" in table else np.full(flops.size, "")
-    snapshots: dict[int, set] = {}
-    for sims, size, run, train in zip(simulations, boards, runs, flops, strict=True):
-        snapshots.setdefault(int(sims), set()).add((int(size), str(run), float(train)))
-    target = math.log(reference.NODES_PER_MOVE)
-
-    def rank(sims: int):
-        return (-len(snapshots[sims]), abs(math.log(sims + 1) - target), -sims)
-
-    return min(snapshots, key=rank)
-
-
-def _normalise(table: Table, simulations: int | None) -> tuple[Table, list[str]]:
-    """`table` with `elo_vs_best` added; boards without a trained agent are dropped."""
-    notes = []
-    sizes = table["board_size"]
-    trained = table["train_flops"] > 0
-    at_count = trained
-    if simulations is not None and "simulations" in table:
-        at_count = trained & (table["simulations"] == simulations)
-    best = np.full(sizes.size, np.nan)
-    for size in np.unique(sizes):
-        on_board = sizes == size
-        pool = on_board & at_count
-        if not pool.any():
-            pool = on_board & trained
-            if pool.any() and simulations is not None:
-                notes.append(
-                    f"board {size}: no agent at {simulations} simulations; Elo is relative to "
-                    "the best trained agent at any count"
-                )
-        if not pool.any():
-            notes.append(f"board {size}: no trained agent (train_flops > 0); board left out")
-            continue
-        best[on_board] = table["elo"][pool].max()
-    keep = np.isfinite(best)
-    out = select_rows(table, keep)
-    out["elo_vs_best"] = out["elo"] - best[keep]
-    return out, notes
-
-
-def prepare_agents(table: Mapping[str, np.ndarray], *, simulations: int | None = None) -> Agents:
-    """Check an agent table and put Elo relative to the best agent on each board.
-
-    Args:
-      table: columns board_size, train_flops, test_flops, elo (numeric [N]); optional elo_se,
-        run, simulations, kind, name. Other columns are carried along.
-      simulations: the frontier's simulation count; None picks it (`frontier_simulations`).
-
-    Returns:
-      `Agents`. Rows with a non-finite Elo, compute or board size are dropped and counted in the
-      notes; boards with no trained agent are dropped.
-
-    Raises:
-      ValueError (one line) for a missing or non-numeric column, negative compute, a trained agent
-      with no test compute, or a table with no usable trained agent.
-    """
-    if not isinstance(table, Mapping):
-        raise ValueError(
-            f"agent table must be a mapping of column name to array, got {type(table)}"
-        )
-    absent = [name for name in REQUIRED_COLUMNS if name not in table]
-    if absent:
-        raise ValueError(
-            f"agent table lacks column(s) {', '.join(absent)} (has: {', '.join(table) or 'none'})"
-        )
-    rows = num_rows(table)
-    if rows == 0:
-        raise ValueError("agent table has no rows")
-    columns: Table = {name: np.asarray(values) for name, values in table.items()}
-    for name in ("board_size", "train_flops", "test_flops", "elo"):
-        columns[name] = _numeric_column(columns, name)
-    if "elo_se" in columns:
-        columns["elo_se"] = _numeric_column(columns, "elo_se")
-    if "simulations" in columns:
-        columns["simulations"] = _numeric_column(columns, "simulations")
-    for name in ("run", "kind", "name"):
-        if name in columns:
-            columns[name] = np.array([str(value) for value in columns[name]], dtype=object)
-
-    finite = np.ones(rows, bool)
-    reasons = []
-    for name in ("board_size", "train_flops", "test_flops", "elo", "simulations"):
-        if name not in columns:
-            continue
-        bad = ~np.isfinite(columns[name])
-        if bad.any():
-            reasons.append(f"{int(bad.sum())} with no finite {name}")
-        finite &= ~bad
-    notes = []
-    if reasons:
-        notes.append(f"dropped {int((~finite).sum())} of {rows} rows: {'; '.join(reasons)}")
-    columns = select_rows(columns, finite)
-    if num_rows(columns) == 0:
-        raise ValueError("agent table has no row with a finite elo, board_size and compute")
-
-    for name in ("train_flops", "test_flops"):
-        negative = np.flatnonzero(columns[name] < 0)
-        if negative.size:
-            raise ValueError(
-                f"agent table column {name!r} must be >= 0, got {columns[name][negative[0]]:g}"
-            )
-    size = columns["board_size"]
-    if np.any(size < 1) or np.any(size != np.round(size)):
-        bad = size[(size < 1) | (size != np.round(size))][0]
-        raise ValueError(f"agent table column 'board_size' must be a positive integer, got {bad:g}")
-    columns["board_size"] = size.astype(np.int64)
-    if "simulations" in columns:
-        sims = columns["simulations"]
-        if np.any(sims < 0) or np.any(sims != np.round(sims)):
-            bad = sims[(sims < 0) | (sims != np.round(sims))][0]
-            raise ValueError(
-                f"agent table column 'simulations' must be an integer >= 0, got {bad:g}"
-            )
-        columns["simulations"] = sims.astype(np.int64)
-    trained = columns["train_flops"] > 0
-    no_test = trained & (columns["test_flops"] <= 0)
-    if no_test.any():
-        raise ValueError(
-            "agent table column 'test_flops' must be > 0 for trained agents (train_flops > 0); "
-            f"{int(no_test.sum())} rows have 0"
-        )
-    if not trained.any():
-        raise ValueError("agent table has no trained agent (train_flops > 0) with a finite elo")
-
-    if simulations is None:
-        simulations = frontier_simulations(columns)
-    elif "simulations" not in columns:
-        raise ValueError("a frontier simulation count was given but the table has no simulations")
-    else:
-        simulations = int(simulations)
-        if not np.any(trained & (columns["simulations"] == simulations)):
-            present = sorted({int(s) for s in columns["simulations"][trained]})
-            raise ValueError(
-                f"no trained agent searches with {simulations} simulations (present: {present})"
-            )
-    normalised, more = _normalise(columns, simulations)
-    return Agents(normalised, simulations, tuple(notes + more))
-
-
-def reference_levels(agents: Agents) -> dict[int, dict[str, float]]:
-    """Elo vs best of the reference players (train_flops 0), per board: {size: {label: elo}}.
-
-    Labels are the `name` column when present, else `kind`, else "reference"; a reference player
-    with kind "random" (or, without a kind column, the only one with zero test compute on its board)
-    is also listed as "random".
-    """
-    table = agents.table
-    out: dict[int, dict[str, float]] = {}
-    reference_rows = np.flatnonzero(table["train_flops"] == 0)
-    for row in reference_rows:
-        size = int(table["board_size"][row])
-        levels = out.setdefault(size, {})
-        if "name" in table and table["name"][row]:
-            label = str(table["name"][row])
-        elif "kind" in table and table["kind"][row]:
-            label = str(table["kind"][row])
-        else:
-            label = "reference"
-        base, suffix = label, 2
-        while label in levels:
-            label, suffix = f"{base}-{suffix}", suffix + 1
-        levels[label] = float(table["elo_vs_best"][row])
-    for size, levels in out.items():
-        on_board = (table["board_size"] == size) & (table["train_flops"] == 0)
-        if "kind" in table:
-            random_rows = np.flatnonzero(on_board & (table["kind"] == "random"))
-        else:
-            random_rows = np.flatnonzero(on_board & (table["test_flops"] == 0))
-        if random_rows.size == 1:
-            levels["random"] = float(table["elo_vs_best"][random_rows[0]])
-    return out
 
 
 # -- frontier points -------------------------------------------------------------------------------
@@ -794,6 +473,8 @@ class FrontierFit:
     simulations: int | None
     margin_elo: float
     bootstrap: int
+    interval_sources: str
+    simulations_reason: str
     parameters: dict[str, Estimate]
     model: FrontierParameters | None
     joint_reason: str | None
@@ -821,8 +502,10 @@ class FrontierFit:
     def to_json(self) -> dict:
         return {
             "simulations": self.simulations,
+            "simulations_reason": self.simulations_reason,
             "perfect_play_margin_elo": self.margin_elo,
             "bootstrap_resamples": self.bootstrap,
+            "interval_sources": self.interval_sources,
             "slope_elo_per_decade": self.slope_elo_per_decade.to_json(),
             "parameters": {name: est.to_json() for name, est in self.parameters.items()},
             "joint_fit_reason": self.joint_reason,
@@ -851,17 +534,19 @@ def fit_frontier(
     table: Mapping[str, np.ndarray] | Agents,
     *,
     simulations: int | None = None,
-    bootstrap: int = 200,
+    bootstrap: int | Bootstrap = 200,
     seed: int = 0,
+    noise: RatingNoise | None = None,
     margin_elo: float = reference.PERFECT_PLAY_MARGIN_ELO,
 ) -> FrontierFit:
     """Fit Jones's frontier model jointly over board sizes, and each board alone.
 
     Args:
-      table: an agent table (see the module docstring) or `Agents` from `prepare_agents`.
-      simulations: the frontier's simulation count; None picks it (`frontier_simulations`).
-      bootstrap: resamples for the 95% intervals (0 for none).
-      seed: seed of the resampling.
+      table: an agent table (see `analysis.agents`) or `Agents` from `prepare_agents`.
+      simulations: the frontier's simulation count; None picks it (the training count).
+      bootstrap: replicates for the 95% intervals (0 for none), or a `Bootstrap`.
+      seed: seed of the bootstrap (when `bootstrap` is a number).
+      noise: how each replicate redraws the ratings (None: from the `elo_se` column if any).
       margin_elo: "perfect play" is within this many Elo of the best agent (Jones: 50).
 
     Returns:
@@ -871,8 +556,8 @@ def fit_frontier(
     Raises:
       ValueError for a malformed table (see `prepare_agents`) or a bad argument.
     """
-    if bootstrap < 0:
-        raise ValueError(f"bootstrap must be >= 0, got {bootstrap}")
+    if not isinstance(bootstrap, Bootstrap):
+        bootstrap = Bootstrap(bootstrap, seed, noise)
     if not margin_elo > 0:
         raise ValueError(f"margin_elo must be > 0, got {margin_elo}")
     agents = _as_agents(table, simulations)
@@ -880,25 +565,8 @@ def fit_frontier(
     if not core.boards:
         raise ValueError("no trained agent at the frontier's simulation count")
     point = _flatten(core)
-
-    rng = np.random.default_rng(seed)
-    draws: dict[str, list[float]] = {key: [] for key in point}
-    base = agents.table
-    for _ in range(bootstrap):
-        rows = bootstrap_rows(base["board_size"], rng)
-        resampled, _ = _normalise(select_rows(base, rows), agents.simulations)
-        replica = Agents(resampled, agents.simulations)
-        values = _flatten(_core(replica, margin_elo, warm=core))
-        for key in draws:
-            draws[key].append(values.get(key, np.nan))
-
-    def est(key: str, reason: str | None, transform=None) -> Estimate:
-        if key not in point:
-            return missing(reason or "not estimable")
-        value, samples = point[key], np.asarray(draws[key], np.float64)
-        if transform is not None:
-            value, samples = transform(value), transform(samples)
-        return estimate_from_draws(value, samples, reason)
+    draws = bootstrap.draws(agents, lambda replica: _flatten(_core(replica, margin_elo, core)))
+    est = estimator(point, draws)
 
     def power(values):
         return 10.0 ** np.asarray(values, dtype=np.float64)
@@ -941,7 +609,7 @@ def fit_frontier(
 
     notes = list(agents.notes)
     if agents.simulations is not None:
-        notes.append(f"frontier drawn from agents searching with {agents.simulations} simulations")
+        notes.append(f"frontier: {agents.simulations_reason}")
     table = agents.table
     frontier_rows = table["train_flops"] > 0
     if agents.simulations is not None and "simulations" in table:
@@ -959,7 +627,9 @@ def fit_frontier(
         boards=core.boards,
         simulations=agents.simulations,
         margin_elo=float(margin_elo),
-        bootstrap=int(bootstrap),
+        bootstrap=int(bootstrap.replicates),
+        interval_sources=bootstrap.sources(agents),
+        simulations_reason=agents.simulations_reason,
         parameters=parameters,
         model=None if core.joint is None else _theta_to_parameters(core.joint),
         joint_reason=core.joint_reason,

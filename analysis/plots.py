@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from analysis import reference
+from analysis.agents import Agents, prepare_agents
 from analysis.exchange import ExchangeFit, TestTimeCurve
-from analysis.frontier import Agents, FrontierFit, prepare_agents
+from analysis.frontier import FrontierFit
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

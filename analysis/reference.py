@@ -1,8 +1,8 @@
 """Reference numbers from Jones (2021), "Scaling Scaling Laws with Board Games" (arXiv 2104.03113).
 
-These are the values boardscale's fits are compared against (see JONES.md in the project's shared
-notes). Where a value was reconstructed from the published curves rather than printed in the paper,
-its comment says so. Elo is in display units (400 / ln 10 per natural unit); compute is in Jones's
+These are the values boardscale's fits are compared against, read from the paper and from its
+code (github.com/andyljones/boardlaw, tag `paper-v2`). Where a value was reconstructed from the
+published curves rather than printed in the paper, its comment says so. Elo is in display units (400 / ln 10 per natural unit); compute is in Jones's
 convention: one multiply-add per parameter per forward pass counts as one FLOP; training compute is
 self-play samples x nodes per move x parameters; test-time compute is nodes per move x parameters.
 
@@ -74,6 +74,17 @@ RANDOM_ELO_VS_BEST = {
 }
 # Fall of the random-play floor per board-size step, from the refit (the paper's text says 500).
 RANDOM_FLOOR_ELO_PER_SIZE = FRONTIER_PARAMETERS["p_b"]
+
+# Jones's training settings that a sweep's may differ from (report.md prints ours beside them).
+# Sample reuse: positions drawn by the learner per new self-play position (batch 32,768 per step,
+# one optimiser step per 32,768-game self-play step).
+JONES_SETTINGS = {
+    "training simulations per move": 63,
+    "learning rate": 1e-3,
+    "random self-play moves": 0.0,
+    "sample reuse (learner positions per new position)": 1.0,
+    "board sizes": "3x3 to 9x9",
+}
 
 # Train/test trade-off, 9x9 only: each 10x of training compute replaces about 15x of test-time
 # compute at fixed Elo; the joint OLS fit log10(test) = a log10(train) + b Elo + c gives a ~ -1.18.

@@ -10,16 +10,23 @@ estimate is {"value": v, "ci95": [lo, hi]}, with "reason" added whenever value o
 
     schema                      "boardscale-analysis/1"
     inputs                      rows, rows_used, trained_agents, reference_players, boards,
-                                frontier_simulations, notes
+                                frontier_simulations (+ _reason: the training count by default),
+                                elo_colour ("symmetric": Jones's; "term"), interval_sources (what
+                                the intervals include), notes
+    settings                    {ours, jones}: training settings that can differ from Jones's
     frontier                    slope_elo_per_decade, perfect_play_growth_per_size (joint fit),
                                 perfect_play_growth_per_size_data, perfect_play_compute
                                 ({"3": estimate, ...}, from data), perfect_play_compute_fit,
                                 parameters {m_flops, m_b, c_i, p_b, c_p}, rmse_elo, per_board,
                                 simulations, perfect_play_margin_elo, bootstrap_resamples, method
-    exchange_rate               test_per_10x_train, slope (pooled iso-Elo fit), iso_elo
-                                {pooled, per_board}, direct {pooled, per_board}, method
+    frontier_start              per board: our frontier's first point beside Jones's frontier-start
+                                value, and our random player's level
+    exchange_rate               test_per_10x_train, slope (pooled interpolated iso-Elo fit),
+                                iso_elo {pooled, per_board}, jones_construction {pooled,
+                                per_board}, direct {pooled, per_board}, iso_elo_vs_direct, method
     reference                   Jones's numbers (`analysis.reference.reference_summary`)
-    comparison                  [{quantity, unit, ours, jones}] for the headline numbers
+    comparison                  [{quantity, unit, ours, ours_boards, jones, jones_boards,
+                                settings_that_differ}] for the headline numbers
     figures                     paths relative to out_dir
     notes                       what was dropped, chosen or could not be drawn
 """
@@ -37,13 +44,15 @@ from pathlib import Path
 import numpy as np
 
 from analysis import reference
+from analysis.agents import Agents, prepare_agents
+from analysis.bootstrap import Bootstrap, LaplaceNoise
 from analysis.exchange import ExchangeFit, fit_exchange, test_time_curves
-from analysis.frontier import Agents, FrontierFit, fit_frontier, prepare_agents
+from analysis.frontier import FrontierFit, fit_frontier
 from analysis.tables import Table, read_csv
 
 SCHEMA = "boardscale-analysis/1"
 AGENT_CSV_REQUIRED = ("board_size", "train_flops", "test_flops", "elo")
-AGENT_CSV_OPTIONAL = ("elo_se", "run", "simulations", "kind", "name")
+AGENT_CSV_OPTIONAL = ("elo_se", "run", "simulations", "train_simulations", "kind", "name")
 AGENT_CSV_TYPES = {
     "board_size": int,
     "train_flops": float,
@@ -52,6 +61,7 @@ AGENT_CSV_TYPES = {
     "elo_se": float,
     "run": str,
     "simulations": int,
+    "train_simulations": int,
     "kind": str,
     "name": str,
 }
@@ -161,44 +171,103 @@ def _jsonable(value):
 # -- the report ------------------------------------------------------------------------------------
 
 
-def build_report(agents: Agents, frontier: FrontierFit, exchange: ExchangeFit) -> dict:
-    """The report dictionary (see the module docstring) from fitted results; no files."""
+def _frontier_start(agents: Agents, frontier: FrontierFit) -> dict[str, dict]:
+    """Per board: our frontier's first point (the cheapest snapshot on the envelope, at the
+    frontier's count) beside Jones's frontier-start value, and our random player's level."""
+    out = {}
+    points = frontier.points
+    for size in frontier.boards:
+        rows = np.flatnonzero(points["board_size"] == size)
+        board = frontier.per_board.get(size)
+        random_level = board.reference_elo.get("random") if board is not None else None
+        out[str(size)] = {
+            "first_snapshot_elo_vs_best": float(points["elo"][rows[0]]) if rows.size else None,
+            "first_snapshot_train_flops": float(points["train_flops"][rows[0]])
+            if rows.size
+            else None,
+            "jones_frontier_start_elo_vs_best": reference.RANDOM_ELO_VS_BEST.get(size),
+            "random_player_elo_vs_best": random_level,
+        }
+    return out
+
+
+def _differences(settings: Mapping[str, object]) -> list[str]:
+    """'ours vs Jones's' for each setting that differs (empty when ours are unknown)."""
+    out = []
+    for key, jones in reference.JONES_SETTINGS.items():
+        if key not in settings:
+            continue
+        ours = settings[key]
+        if ours != jones:
+            out.append(f"{key}: {ours} (Jones: {jones})")
+    return out
+
+
+def build_report(
+    agents: Agents,
+    frontier: FrontierFit,
+    exchange: ExchangeFit,
+    *,
+    colour: str | None = None,
+    settings: Mapping[str, object] | None = None,
+) -> dict:
+    """The report dictionary (see the module docstring) from fitted results; no files.
+
+    colour: the Elo fit's colour treatment ("term" or "symmetric"; None when the ratings came
+    from a table). settings: our training settings (`elo_io.sweep_settings`), printed beside
+    Jones's.
+    """
     table = agents.table
     trained = table["train_flops"] > 0
     jones = reference.reference_summary()
+    settings = dict(settings or {})
+    differs = _differences(settings)
+    boards = [int(size) for size in agents.boards]
+    ours_boards = ", ".join(f"{size}x{size}" for size in boards)
     frontier_json = frontier.to_json()
     frontier_json["method"] = (
         "Jones's frontier model min(0, max(incline, plateau)) fitted by least squares to the upper "
         "envelope of the agents at the frontier's simulation count, jointly over board sizes; "
-        "Elo relative to the best such agent on each board; bootstrap over agents within boards"
+        "Elo relative to the best such agent on each board"
     )
     exchange_json = exchange.to_json()
+    pooled = "pooled over " + ours_boards if len(boards) > 1 else ours_boards
     comparison = [
         {
             "quantity": "frontier slope",
             "unit": "Elo per decade of training compute",
             "ours": frontier_json["slope_elo_per_decade"],
+            "ours_boards": pooled,
             "jones": reference.FRONTIER_SLOPE_ELO_PER_DECADE,
+            "jones_boards": "3x3 to 9x9, joint fit",
         },
         {
             "quantity": "perfect-play compute growth per board-size step",
             "unit": "factor",
             "ours": frontier_json["perfect_play_growth_per_size"],
+            "ours_boards": pooled,
             "jones": reference.PERFECT_PLAY_GROWTH_PER_SIZE,
+            "jones_boards": "3x3 to 9x9, joint fit",
         },
         {
             "quantity": "test compute replaced by 10x training compute",
             "unit": "factor",
             "ours": exchange_json["test_per_10x_train"],
+            "ours_boards": pooled,
             "jones": reference.EXCHANGE_TEST_PER_10X_TRAIN,
+            "jones_boards": f"{reference.EXCHANGE_BOARD_SIZE}x{reference.EXCHANGE_BOARD_SIZE} only",
         },
         {
             "quantity": "iso-Elo slope a in log10 test = a log10 train + b Elo + c",
             "unit": "decades of test per decade of training",
             "ours": exchange_json["slope"],
+            "ours_boards": pooled,
             "jones": reference.EXCHANGE_SLOPE,
+            "jones_boards": f"{reference.EXCHANGE_BOARD_SIZE}x{reference.EXCHANGE_BOARD_SIZE} only",
         },
     ]
+    for row in comparison:
+        row["settings_that_differ"] = differs
     notes = list(dict.fromkeys(list(frontier.notes) + list(exchange.notes)))
     report = {
         "schema": SCHEMA,
@@ -206,11 +275,16 @@ def build_report(agents: Agents, frontier: FrontierFit, exchange: ExchangeFit) -
             "rows_used": int(trained.size),
             "trained_agents": int(trained.sum()),
             "reference_players": int((~trained).sum()),
-            "boards": [int(size) for size in agents.boards],
+            "boards": boards,
             "frontier_simulations": agents.simulations,
+            "frontier_simulations_reason": agents.simulations_reason,
+            "elo_colour": colour if colour is not None else "as given in the agent table",
+            "interval_sources": frontier.interval_sources,
             "notes": list(agents.notes),
         },
+        "settings": {"ours": settings, "jones": dict(reference.JONES_SETTINGS)},
         "frontier": frontier_json,
+        "frontier_start": _frontier_start(agents, frontier),
         "exchange_rate": exchange_json,
         "reference": jones,
         "comparison": comparison,
@@ -279,19 +353,36 @@ def render_markdown(report: Mapping) -> str:
         "# boardscale analysis",
         "",
         f"{inputs['trained_agents']} trained agent(s) and {inputs['reference_players']} "
-        f"reference player(s) on board size(s) {boards}. Elo is relative to {zero_point}; "
-        "intervals are 95% bootstrap intervals over agents "
-        f"({frontier['bootstrap_resamples']} resamples).",
+        f"reference player(s) on board size(s) {boards}. Elo is relative to {zero_point} "
+        f"(frontier {inputs.get('frontier_simulations_reason', '')}); Elo colour treatment: "
+        f"{inputs.get('elo_colour', 'unknown')}.",
+        "",
+        f"Intervals are 95% bootstrap intervals; they include: {inputs.get('interval_sources')}.",
         "",
         "## This sweep beside Jones (2021)",
         "",
-        "| quantity | this sweep | 95% interval | Jones (2021) |",
-        "|---|---|---|---|",
+        "| quantity | this sweep | 95% interval | boards | Jones (2021) | Jones's boards |",
+        "|---|---|---|---|---|---|",
     ]
     for row in report["comparison"]:
         value, interval = _estimate_cells(row["ours"])
         quantity = f"{row['quantity']} ({row['unit']})"
-        lines.append(f"| {quantity} | {value} | {interval} | {_format(row['jones'])} |")
+        lines.append(
+            f"| {quantity} | {value} | {interval} | {row.get('ours_boards', '')} | "
+            f"{_format(row['jones'])} | {row.get('jones_boards', '')} |"
+        )
+    settings = report.get("settings", {})
+    ours_settings = settings.get("ours") or {}
+    lines += ["", "Settings beside Jones's (a number beside his is read with these in mind):", ""]
+    if ours_settings:
+        lines += ["| setting | this sweep | Jones |", "|---|---|---|"]
+        for key, jones_value in (settings.get("jones") or {}).items():
+            lines.append(f"| {key} | {ours_settings.get(key, 'unknown')} | {jones_value} |")
+    else:
+        lines.append(
+            "- this sweep's training settings are unknown (an agent table without a store); "
+            "Jones's: " + "; ".join(f"{k}: {v}" for k, v in (settings.get("jones") or {}).items())
+        )
     growth_data = _estimate_cells(frontier["perfect_play_growth_per_size_data"])
     lines += [
         "",
@@ -301,30 +392,35 @@ def render_markdown(report: Mapping) -> str:
         "## Frontier per board",
         "",
         "Perfect-play compute: training FLOPs at which the frontier first comes within "
-        f"{_format(frontier['perfect_play_margin_elo'])} Elo of the best agent.",
+        f"{_format(frontier['perfect_play_margin_elo'])} Elo of the best agent. Frontier start: "
+        "the Elo vs best of the frontier's first point (our cheapest snapshot on the envelope) "
+        "beside Jones's frontier-start value; our random player is listed apart (a different "
+        "thing).",
         "",
         "| board | slope (Elo/decade) | perfect-play compute, data | 95% interval | from joint "
-        "fit | Jones | random play (Elo vs best) | Jones |",
-        "|---|---|---|---|---|---|---|---|",
+        "fit | Jones | frontier start (first snapshot) | Jones's frontier start | random player |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     ref_compute = jones["frontier"]["perfect_play_compute"]
-    ref_random = jones["frontier"]["random_elo_vs_best"]
+    starts = report.get("frontier_start", {})
     for size, board in frontier["per_board"].items():
         slope = _estimate_cells(board["slope_elo_per_decade"])[0]
         data_value, data_interval = _estimate_cells(frontier["perfect_play_compute"].get(size))
         fit_value = _estimate_cells(frontier["perfect_play_compute_fit"].get(size))[0]
-        random_level = board["reference_elo_vs_best"].get("random")
+        start = starts.get(size, {})
         lines.append(
             f"| {size}x{size} | {slope} | {data_value} | {data_interval} | {fit_value} | "
-            f"{_format(ref_compute.get(size))} | {_format(random_level)} | "
-            f"{_format(ref_random.get(size))} |"
+            f"{_format(ref_compute.get(size))} | "
+            f"{_format(start.get('first_snapshot_elo_vs_best'))} | "
+            f"{_format(start.get('jones_frontier_start_elo_vs_best'))} | "
+            f"{_format(start.get('random_player_elo_vs_best'))} |"
         )
     parameters = frontier["parameters"]
     lines += [
         "",
         "Joint frontier model (Elo = min(0, max(m_flops log10 C + m_b S + c_i, p_b S + c_p))):",
         "",
-        "| parameter | this sweep | 95% interval | Jones (refit) |",
+        "| parameter | this sweep | 95% interval | Jones (refit, 3x3 to 9x9) |",
         "|---|---|---|---|",
     ]
     for name, estimate in parameters.items():
@@ -336,26 +432,33 @@ def render_markdown(report: Mapping) -> str:
         lines += ["", f"RMSE of the joint fit: {_format(frontier['rmse_elo'])} Elo (Jones: 58)."]
     lines += [
         "",
-        "## Exchange rate per board",
+        "## Exchange rate (10x train ~ X x test), pooled and per board",
         "",
-        "| board | iso-Elo: 10x train ~ X x test | 95% interval | direct regression | "
-        "95% interval |",
-        "|---|---|---|---|---|",
+        "| boards | iso-Elo, interpolated | 95% interval | Jones's construction | 95% interval "
+        "| direct regression | 95% interval | interpolated vs direct |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     iso, direct = exchange["iso_elo"], exchange["direct"]
-    rows = [("pooled", iso["pooled"], direct["pooled"])]
-    rows += [
-        (f"{s}x{s}", iso["per_board"][s], direct["per_board"].get(s)) for s in iso["per_board"]
+    construction = exchange.get("jones_construction", {"pooled": None, "per_board": {}})
+    verdicts = exchange.get("iso_elo_vs_direct", {})
+    rows = [
+        (f"pooled ({boards})", iso["pooled"], construction["pooled"], direct["pooled"], "pooled")
     ]
-    for label, iso_fit, direct_fit in rows:
-        iso_cells = _estimate_cells(iso_fit["test_per_10x_train"])
-        direct_cells = _estimate_cells(direct_fit["test_per_10x_train"] if direct_fit else None)
-        lines.append(f"| {label} | {iso_cells[0]} | {iso_cells[1]} | {direct_cells[0]} | "
-                     f"{direct_cells[1]} |")  # fmt: skip
+    rows += [
+        (f"{s}x{s}", iso["per_board"][s], construction["per_board"].get(s),
+         direct["per_board"].get(s), s)
+        for s in iso["per_board"]
+    ]  # fmt: skip
+    for label, iso_fit, jones_fit, direct_fit, key in rows:
+        cells = []
+        for fit in (iso_fit, jones_fit, direct_fit):
+            cells += _estimate_cells(fit["test_per_10x_train"] if fit else None)
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {verdicts.get(key, 'unknown')} |")
     lines += [
         "",
-        f"Jones (2021) measured {_format(reference.EXCHANGE_TEST_PER_10X_TRAIN)}x on 9x9 "
-        f"(slope a = {reference.EXCHANGE_SLOPE}).",
+        f"Jones (2021) measured {_format(reference.EXCHANGE_TEST_PER_10X_TRAIN)}x on 9x9 only "
+        f"(slope a = {reference.EXCHANGE_SLOPE}), with 64-node training; this sweep's boards: "
+        f"{boards}.",
         "",
         "## Figures",
         "",
@@ -375,8 +478,12 @@ def render_markdown(report: Mapping) -> str:
         "multiplies this by a further 64, which moves its test-compute axes 1.8 decades to the "
         "right and changes no slope; it is not reproduced here.",
         "- Frontier: " + frontier["method"] + ".",
-        "- Exchange rate: " + exchange["method"] + "; the direct regression of Elo on both "
-        "computes is the cross-check.",
+        "- Exchange rate: " + exchange["method"] + ". Jones's construction (least grid test "
+        "compute per 0.1-decade bin, running minimum, rounded) is shown as the reference; on "
+        "synthetic agents with a known slope it comes out shallow. The direct regression: "
+        + exchange["direct"]["method"]
+        + ".",
+        "- Intervals: " + str(inputs.get("interval_sources")) + ".",
         "",
     ]
     if report["notes"]:
@@ -393,6 +500,9 @@ def analyze_agents(
     simulations: int | None = None,
     levels: np.ndarray | None = None,
     figures: bool = True,
+    ratings: Mapping | None = None,
+    colour: str | None = None,
+    settings: Mapping[str, object] | None = None,
 ) -> dict:
     """Fit, plot and write the report for an agent table.
 
@@ -404,6 +514,11 @@ def analyze_agents(
       simulations: the frontier's simulation count (None: the most common, ties towards 63).
       levels: iso-Elo levels (Elo vs best) for every board; None picks them from the data.
       figures: draw the figures (PNG and SVG).
+      ratings: board size -> `elo.Ratings` keyed by agent id (`elo_io.sweep_agents`): the
+        bootstrap then redraws ratings from their Laplace covariance; without them, from the
+        table's `elo_se` independently.
+      colour: the Elo fit's colour treatment, for the report.
+      settings: our training settings (`elo_io.sweep_settings`), printed beside Jones's.
 
     Returns:
       The report dictionary written to report.json (see the module docstring).
@@ -413,9 +528,15 @@ def analyze_agents(
     """
     rows = len(np.asarray(table["elo"])) if isinstance(table, Mapping) and "elo" in table else 0
     agents = prepare_agents(table, simulations=simulations)
-    frontier = fit_frontier(agents, bootstrap=bootstrap, seed=seed)
-    exchange = fit_exchange(agents, levels=levels, bootstrap=bootstrap, seed=seed)
-    report = build_report(agents, frontier, exchange)
+    if ratings is not None and colour is None:
+        from analysis.elo_io import DEFAULT_ANALYSIS_COLOUR
+
+        colour = DEFAULT_ANALYSIS_COLOUR
+    noise = LaplaceNoise(ratings) if ratings and "agent_id" in agents.table else None
+    resampling = Bootstrap(bootstrap, seed, noise)
+    frontier = fit_frontier(agents, bootstrap=resampling)
+    exchange = fit_exchange(agents, levels=levels, bootstrap=resampling)
+    report = build_report(agents, frontier, exchange, colour=colour, settings=settings)
     report["inputs"] = {"rows": rows, **report["inputs"]}
 
     out_dir = Path(out_dir)

@@ -30,6 +30,7 @@ COMMANDS = (
     "tournament",
     "elo",
     "analyze",
+    "design",
     "sweep",
     "status",
     "presets",

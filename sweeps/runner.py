@@ -240,13 +240,13 @@ def run_sweep(
 
 def analyze_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None, log=None):
     """Fit ratings, frontier and exchange rate; write the figures and the reports."""
-    from analysis.elo import sweep_agent_table
+    from analysis.elo_io import sweep_agents
     from analysis.report import analyze_agents
 
     log = log or (lambda message: print(message, file=sys.stderr))
     out_dir = Path(out_dir) if out_dir else Path(sweep_dir) / "analysis"
-    table = sweep_agent_table(sweep_dir)
-    report = analyze_agents(table, out_dir)
+    table, ratings = sweep_agents(sweep_dir)
+    report = analyze_agents(table, out_dir, ratings=ratings)
     log(f"analyze: figures and report in {out_dir}")
     return {"out_dir": str(out_dir), "report": report}
 

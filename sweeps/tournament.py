@@ -200,7 +200,7 @@ def next_pairs(
     usual predicted-score window while the largest standard error is above target, the window
     widens (`WINDOWS`); if even the widest holds no informative pair, the board stops with
     ``status["stopped"]`` saying why."""
-    from analysis.elo import rate_store
+    from analysis.elo_io import rate_board
     from analysis.schedule import adaptive_pairs, done, seed_pairs
 
     games_per_pairing = games_per_pairing or settings.games_per_pairing
@@ -220,7 +220,7 @@ def next_pairs(
     if unplayed:
         status["phase"] = f"seeding ({len(seeds) - len(unplayed)}/{len(seeds)} pairs)"
         return unplayed[: settings.pairs_per_batch], status
-    ratings = rate_store(store, board_size)
+    ratings = rate_board(store, board_size)
     status["max_se"] = float(np.nanmax(ratings.elo_se)) if len(ratings.elo_se) else 0.0
     status["phase"] = "adaptive"
     if done(ratings, target_se, games, budget):

@@ -14,13 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.elo import (
-    ELO_PER_NATURAL,
-    expected_score,
-    fit_elo,
+from analysis.elo import ELO_PER_NATURAL, expected_score, fit_elo
+from analysis.elo_io import (
+    rate_board,
     rate_store,
     read_matches_csv,
     sweep_agent_table,
+    sweep_agents,
 )
 from analysis.store import STORE_FILENAME, Store
 from sweeps import cli
@@ -125,6 +125,52 @@ def test_agrees_with_choix_maximum_likelihood():
     with_term = fit_elo(mirrored, anchor=None, prior_sigma=1e4, first_move_prior_sigma=1e4)
     assert abs(with_term.first_move_advantage) < 1e-6
     np.testing.assert_allclose(with_term.elo / ELO_PER_NATURAL, reference, atol=1e-4)
+
+
+def test_symmetric_colours_agree_with_choix_on_symmetrised_data():
+    rng = np.random.default_rng(7)
+    strengths = np.array([-1.0, -0.3, 0.2, 0.9, 1.4])
+    # A strong first-mover advantage and unequal games per colour: the treatments differ.
+    matches = round_robin(strengths, 12, 0.8, rng)
+    extra = round_robin(strengths, 30, 0.8, rng)
+    keep = np.arange(extra["first"].size) % 3 == 0
+    for name in matches:
+        matches[name] = np.concatenate([matches[name], extra[name][keep]])
+    names = sorted(set(matches["first"].tolist()))
+    index = {name: position for position, name in enumerate(names)}
+    # Symmetrise by hand: per unordered pair, i's win rate averaged over its two colours,
+    # times the pair's games, as fractional wins for choix's ML fit.
+    won = np.zeros((len(names), len(names)))
+    played = np.zeros((len(names), len(names)))
+    for first, second, first_wins, second_wins in zip(
+        matches["first"],
+        matches["second"],
+        matches["first_wins"],
+        matches["second_wins"],
+        strict=True,
+    ):
+        i, j = index[first], index[second]
+        won[i, j] += first_wins  # i's wins when i moved first against j
+        played[i, j] += first_wins + second_wins
+    comparisons = np.zeros((len(names), len(names)))
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            rate_i_first = won[i, j] / played[i, j]
+            rate_i_second = 1.0 - won[j, i] / played[j, i]
+            rate = 0.5 * (rate_i_first + rate_i_second)
+            total = played[i, j] + played[j, i]
+            comparisons[i, j], comparisons[j, i] = rate * total, (1 - rate) * total
+    reference = choix.ilsr_pairwise_dense(comparisons, alpha=0.0, tol=1e-12)
+    reference -= reference.mean()
+    symmetric = fit_elo(matches, anchor=None, prior_sigma=1e4, colour="symmetric")
+    np.testing.assert_allclose(symmetric.elo / ELO_PER_NATURAL, reference, atol=1e-4)
+    assert symmetric.first_move_advantage == 0.0
+    assert np.all(symmetric.games == (played.sum(0) + played.sum(1)))
+    term = fit_elo(matches, anchor=None, prior_sigma=1e4)
+    assert term.first_move_advantage > 50.0
+    assert np.max(np.abs(term.elo - symmetric.elo)) > 0.5  # the choice matters
+    with pytest.raises(ValueError, match="colour must be one of"):
+        fit_elo(matches, colour="black")
 
 
 def test_perfect_scores_give_finite_ordered_ratings():
@@ -350,7 +396,7 @@ def test_rate_store_and_sweep_agent_table(tmp_path):
             rate_store(store, 4)
     assert ratings.anchor == "random-3"
     assert len(ratings) == 5 and np.all(ratings.games == 4 * 2 * 20)
-    table = sweep_agent_table(tmp_path)
+    table = sweep_agent_table(tmp_path, colour="term")
     assert table["board_size"].tolist() == [3] * 5 + [4]
     assert table["reference"].tolist() == [False] * 4 + [True, True]
     position = {name: index for index, name in enumerate(table["name"].tolist())}
@@ -362,6 +408,22 @@ def test_rate_store_and_sweep_agent_table(tmp_path):
     assert table["test_flops"][0] == 2 * 100  # (1 simulation + 1) x 100 parameters
     with pytest.raises(FileNotFoundError, match="no results store"):
         sweep_agent_table(tmp_path / "missing")
+
+
+def test_ids_stay_ids_from_store_to_fit_and_back(tmp_path):
+    small_sweep(tmp_path)
+    with Store.open(tmp_path / STORE_FILENAME, create=False) as store:
+        by_id = rate_board(store, 3, colour="symmetric")
+        agents = store.agent_table(3)
+    assert by_id.agents.dtype == np.int64
+    random_id = int(agents["agent_id"][agents["kind"] == "random"][0])
+    assert by_id.anchor == random_id
+    table, fits = sweep_agents(tmp_path)  # Jones's symmetric colours by default
+    assert set(fits) == {3} and fits[3].agents.dtype == np.int64
+    for row, agent in enumerate(table["agent_id"].tolist()):
+        if table["board_size"][row] == 3:
+            assert table["elo"][row] == by_id.elo[by_id.index(agent)]
+    assert fits[3].first_move_advantage == 0.0  # the symmetric fit has no first-mover term
 
 
 CSV_TEXT = """first,second,first_wins,second_wins

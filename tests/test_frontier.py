@@ -14,14 +14,9 @@ import numpy as np
 import pytest
 
 from analysis import reference
-from analysis.frontier import (
-    Estimate,
-    estimate_from_draws,
-    fit_frontier,
-    frontier_points,
-    frontier_simulations,
-    prepare_agents,
-)
+from analysis.agents import frontier_simulations, prepare_agents
+from analysis.bootstrap import Estimate, estimate_from_draws
+from analysis.frontier import fit_frontier, frontier_points
 
 TRUE = reference.FRONTIER_PARAMETERS
 TRUE_GROWTH = 10 ** (-TRUE["m_b"] / TRUE["m_flops"])
@@ -101,14 +96,33 @@ def test_growth_from_exact_geometric_values():
     assert fit.slope_elo_per_decade.value == pytest.approx(500.0, rel=1e-3)
 
 
-def test_frontier_simulations_prefers_the_count_nearest_64_nodes():
+def test_frontier_simulations_without_a_training_count_prefers_64_nodes():
     rows = [(3, flops, 0.0, sims) for flops in (1e10, 1e11) for sims in (0, 15, 63, 127)]
-    assert frontier_simulations(_table(rows)) == 63
+    assert frontier_simulations(_table(rows))[0] == 63
     rows = [(3, flops, 0.0, sims) for flops in (1e10, 1e11) for sims in (0, 16)]
-    assert frontier_simulations(_table(rows)) == 16
+    assert frontier_simulations(_table(rows))[0] == 16
     # The count evaluated at the most snapshots wins over the one nearest 64 nodes.
     rows = [(3, 1e10, 0.0, 4), (3, 1e11, 0.0, 4), (3, 1e12, 0.0, 4), (3, 1e10, 0.0, 63)]
-    assert frontier_simulations(_table(rows)) == 4
+    count, reason = frontier_simulations(_table(rows))
+    assert count == 4 and "training count is unknown" in reason
+
+
+def test_frontier_is_read_at_the_training_count_by_default():
+    # 16 simulations is evaluated at the most snapshots, but the runs trained with 4.
+    rows = [(3, flops, 0.0, sims) for flops in (1e10, 1e11, 1e12) for sims in (0, 4, 16)]
+    rows += [(3, 1e13, 0.0, 16)]
+    table = _table(rows)
+    table["train_simulations"] = np.full(len(rows), 4)
+    count, reason = frontier_simulations(table)
+    assert count == 4 and "training count, 4" in reason
+    assert prepare_agents(table).simulations == 4
+    # A training count that was not evaluated: the nearest evaluated one in log nodes.
+    table["train_simulations"] = np.full(len(rows), 8)
+    count, reason = frontier_simulations(table)
+    assert count == 4 and "was not evaluated" in reason
+    # An explicit count wins.
+    assert prepare_agents(table, simulations=16).simulations == 16
+    assert fit_frontier(table, bootstrap=0).simulations == 4
 
 
 def test_estimate_from_draws_percentiles_and_failures():

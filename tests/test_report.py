@@ -178,20 +178,41 @@ def test_cli_sweep_path_uses_the_store_table(tmp_path, monkeypatch, capsys):
     table["elo_vs_best"] = table["elo"] - table["elo"].max()
     seen = []
 
-    def sweep_agent_table(sweep_dir):
-        seen.append(Path(sweep_dir))
-        return table
+    def sweep_agents(sweep_dir, colour):
+        seen.append((Path(sweep_dir), colour))
+        return table, {}
 
-    fake = types.ModuleType("analysis.elo")
-    fake.sweep_agent_table = sweep_agent_table
-    monkeypatch.setitem(sys.modules, "analysis.elo", fake)
+    fake = types.ModuleType("analysis.elo_io")
+    fake.sweep_agents = sweep_agents
+    fake.sweep_settings = lambda sweep_dir: {"training simulations per move": 8}
+    monkeypatch.setitem(sys.modules, "analysis.elo_io", fake)
     sweep = tmp_path / "sweep"
     sweep.mkdir()
     assert main(["analyze", str(sweep), "--bootstrap", "0", "--no-figures"]) == 0
-    assert seen == [sweep]
+    assert seen == [(sweep, "symmetric")]
     report = json.loads((sweep / "analysis" / "report.json").read_text())
     _check_report(report, (3,))
+    assert report["inputs"]["elo_colour"] == "symmetric"
+    assert report["settings"]["ours"] == {"training simulations per move": 8}
+    differs = report["comparison"][0]["settings_that_differ"]
+    assert differs == ["training simulations per move: 8 (Jones: 63)"]
+    markdown = (sweep / "analysis" / "report.md").read_text()
+    assert "| training simulations per move | 8 | 63 |" in markdown
+    assert "9x9 only" in markdown
     assert "report.md" in capsys.readouterr().out
+
+
+def test_report_compares_frontier_start_with_first_snapshots(tmp_path):
+    table = reference.synthetic_agents((5, 6), seed=2, noise_elo=10.0)
+    report = analyze_agents(table, tmp_path, bootstrap=0, figures=False)
+    for size in ("5", "6"):
+        start = report["frontier_start"][size]
+        assert start["jones_frontier_start_elo_vs_best"] == reference.RANDOM_ELO_VS_BEST[int(size)]
+        # Our first frontier point is a snapshot, not the random player.
+        assert start["first_snapshot_elo_vs_best"] != start["random_player_elo_vs_best"]
+        assert start["first_snapshot_train_flops"] > 0
+    assert "frontier start (first snapshot)" in (tmp_path / "report.md").read_text()
+    assert report["inputs"]["interval_sources"] == "no bootstrap: no intervals"
 
 
 def test_cli_rejects_bad_arguments(tmp_path, capsys):
@@ -204,7 +225,8 @@ def test_cli_rejects_bad_arguments(tmp_path, capsys):
 def test_analysis_imports_no_jax_or_game_code():
     code = (
         "import sys; import analysis.report, analysis.plots, analysis.frontier, "
-        "analysis.exchange, analysis.reference; "
+        "analysis.exchange, analysis.reference, analysis.agents, analysis.bootstrap, "
+        "analysis.elo_io, analysis.synthetic, analysis.design; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('jax', 'games', 'alphazero')]; "
         "assert not bad, bad; print('ok')"
     )

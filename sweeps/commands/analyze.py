@@ -35,8 +35,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     parser.add_argument(
         "--simulations", type=int, default=None, metavar="N",
-        help="simulation count of the agents drawn as the frontier (default: the count evaluated "
-        "at the most snapshots, ties towards 63)",
+        help="simulation count of the agents drawn as the frontier (default: the runs' training "
+        "count, or the nearest evaluated one; for a CSV without train_simulations, the count "
+        "evaluated at the most snapshots)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--colour", choices=("symmetric", "term"), default="symmetric",
+        help="Elo colour treatment for a sweep: 'symmetric' averages each pair's win rates over "
+        "the two colours (Jones's, default); 'term' fits a first-mover term",
     )  # fmt: skip
     parser.add_argument("--no-figures", action="store_true", help="write only the report")
 
@@ -54,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         from sweeps.cli import check_folder_argument
 
         check_folder_argument(args.out, "--out")
+    ratings = settings = colour = None
     if args.agents is not None:
         try:
             table = read_agents_csv(args.agents)
@@ -64,9 +71,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         if not args.sweep_dir.is_dir():
             raise ValueError(f"sweep folder {args.sweep_dir} does not exist")
-        from analysis.elo import sweep_agent_table
+        from analysis.elo_io import sweep_agents, sweep_settings
 
-        table = sweep_agent_table(args.sweep_dir)
+        colour = args.colour
+        table, ratings = sweep_agents(args.sweep_dir, colour=colour)
+        settings = sweep_settings(args.sweep_dir)
         out = args.out if args.out is not None else args.sweep_dir / "analysis"
         source = str(args.sweep_dir)
     report = analyze_agents(
@@ -76,8 +85,12 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         simulations=args.simulations,
         figures=not args.no_figures,
+        ratings=ratings,
+        colour=colour,
+        settings=settings,
     )
     print(f"analysed {report['inputs']['trained_agents']} trained agents from {source}")
+    print(f"  intervals include: {report['inputs']['interval_sources']}")
     for row in report["comparison"]:
         ours = row["ours"]
         value = "not estimable" if ours["value"] is None else f"{ours['value']:.3g}"

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.elo import AUTO_ANCHOR, Ratings, fit_elo, rate_store, read_matches_csv
+from analysis.elo import AUTO_ANCHOR, Ratings, fit_elo
+from analysis.elo_io import rate_store, read_matches_csv
 from analysis.store import STORE_FILENAME, Store
 
 HELP = "fit Elo ratings (Bradley-Terry with a first-mover term) to match results and print them"
