@@ -277,6 +277,8 @@ def run_tournament(
     path = store_path(sweep_dir)
     if not path.exists():
         raise FileNotFoundError(f"{sweep_dir} has no results store yet; train the sweep first")
+    with Store.open(path, create=False, readonly=True):
+        pass  # a damaged store is refused before the lock file is made
     with store_lock(sweep_dir, "tournament"):
         return _run_tournament(
             sweep_dir, settings, games_per_pairing, target_se, budget, backend, ray_address, log,
