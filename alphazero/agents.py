@@ -53,7 +53,7 @@ def _policy_program(kind: AgentKind):
 
 
 @functools.cache
-def _stacked_policy_program(kind: AgentKind):
+def stacked_policy_program(kind: AgentKind):
     """``act(params [P, ...], key, states [P, G]) -> actions [P, G]``: P agents of one kind, each
     moving in its own G games, as one search over the P * G games. Only the network is vmapped
     over the stacked parameters; the search itself runs on the flat batch, so the program costs
@@ -98,7 +98,7 @@ def _analysis_program(kind: AgentKind):
 def compile_count() -> int:
     """How many agent programs have been built (one per kind and use: single or stacked) in this
     process."""
-    return _policy_program.cache_info().currsize + _stacked_policy_program.cache_info().currsize
+    return _policy_program.cache_info().currsize + stacked_policy_program.cache_info().currsize
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -1,5 +1,5 @@
 """Checkpoint files: a JSON header line with metadata and a SHA-256 of the payload, then the payload
-(flax msgpack of a tree of arrays). Written atomically (temp file, fsync, rename), so a kill leaves
+(flax msgpack of a tree of arrays). Written atomically (`boardscale_core.files`), so a kill leaves
 either the old file or the new one. A file whose magic, header, length or checksum is wrong is
 reported by name and never loaded.
 
@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import socket
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,8 @@ from typing import Any
 import jax
 import numpy as np
 from flax import serialization
+
+from boardscale_core.files import atomic_write_bytes
 
 MAGIC = b"BOARDSCALE-CHECKPOINT v1\n"
 
@@ -61,22 +62,6 @@ def exclusive(path: str | Path, what: str) -> Iterator[None]:
             handle.flush()
     finally:
         handle.close()  # releases the lock
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old content or the new, never a mix."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def save(path: str | Path, tree: Any, meta: dict[str, Any]) -> None:

@@ -1,10 +1,7 @@
 """Compute accounting, both ways, in one place.
 
-Jones's convention (for comparison with the paper): one "FLOP" is one multiply-add per parameter per
-forward pass, and only self-play forward passes count. A self-play move with S simulations costs
-S + 1 network evaluations (the root plus one per simulation), so
-
-    jones_flops = samples * (simulations + 1) * parameters.
+Jones's convention (for comparison with the paper): `boardscale_core.jones.train_flops`, samples x
+(simulations + 1) x parameters, one multiply-add per parameter per self-play forward pass.
 
 XLA's count: the FLOPs XLA reports for the compiled programs (search, game step, update, backward
 pass included), where a multiply-add counts as 2. XLA's cost analysis counts a loop body once
@@ -14,7 +11,8 @@ step (network evaluation and game step for the whole batch), plus one learner up
 The tree's own index arithmetic inside the extra simulations is not counted; it is small next to
 the network and is reported by neither convention.
 
-The snapshot schedule is log-spaced in cumulative compute between per-board bounds (Jones's paper).
+Snapshot targets are log-spaced in cumulative compute (`snapshot_targets`); Jones's per-board
+bounds and sample caps live in `boardscale_core.jones`.
 """
 
 from __future__ import annotations
@@ -23,49 +21,6 @@ import dataclasses
 
 import jax
 import numpy as np
-
-# Jones (2021): snapshot bounds in training FLOPs (his convention) per board size.
-JONES_SNAPSHOT_BOUNDS = {
-    3: (1e10, 5e11),
-    4: (1e10, 1e13),
-    5: (1e11, 3e13),
-    6: (1e11, 4e14),
-    7: (1e11, 1e16),
-    8: (1e11, 3e16),
-    9: (1e12, 1e17),
-}
-
-# Jones (2021): the most samples a run may take per board size (a run ends at its FLOPs budget or
-# here, whichever comes first).
-JONES_SAMPLE_CAPS = {3: 1e8, 4: 2e8, 5: 3e8, 6: 6e8, 7: 1e9, 8: 1.5e9, 9: 2e9}
-
-
-def jones_sample_cap(board_size: int) -> float:
-    """Jones's sample cap for a board; boards past 9 keep 9x9's, below 3 keep 3x3's."""
-    return JONES_SAMPLE_CAPS[min(max(board_size, 3), 9)]
-
-
-def jones_flops(samples, simulations: int, parameters: int):
-    """Training compute in Jones's convention: samples x (simulations + 1) x parameters."""
-    return samples * (simulations + 1) * parameters
-
-
-def jones_test_flops(simulations: int, parameters: int) -> float:
-    """Test-time compute per move in Jones's convention: (simulations + 1) x parameters.
-
-    (The paper's code multiplies this by a further 64; we do not, see CHANGELOG.md.)"""
-    return float((simulations + 1) * parameters)
-
-
-def snapshot_bounds(board_size: int) -> tuple[float, float]:
-    """Jones's (first, last) snapshot compute for a board; larger boards extrapolate 9x9's."""
-    if board_size in JONES_SNAPSHOT_BOUNDS:
-        return JONES_SNAPSHOT_BOUNDS[board_size]
-    if board_size < 3:
-        return (1e8, 1e10)
-    first, last = JONES_SNAPSHOT_BOUNDS[9]
-    # Perfect-play compute grows about 7x per board-size step in the paper.
-    return first, last * 7.0 ** (board_size - 9)
 
 
 def snapshot_targets(first: float, last: float, count: int) -> np.ndarray:

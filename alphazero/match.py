@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import games
-from alphazero.agents import NetworkAgent, _stacked_policy_program
+from alphazero.agents import NetworkAgent, stacked_policy_program
 
 
 @dataclasses.dataclass(frozen=True)
@@ -241,7 +241,7 @@ def _plan(mover: _Mover, num_games: int, half: int, dump: int):
         index[real:] = dump
     if mover.key[0] == "network":
         params = jax.tree.map(lambda *xs: jnp.stack(xs), *[agent.params for agent in agents])
-        program = _stacked_policy_program(agents[0].kind)
+        program = stacked_policy_program(agents[0].kind)
         act = lambda key, states: program(params, key, states)  # noqa: E731
     else:
         agent = agents[0]

@@ -7,8 +7,8 @@ import json
 import math
 from typing import Any
 
-from alphazero import compute
 from alphazero.config import choice, require
+from boardscale_core import jones
 
 FAMILIES = ("mlp", "resnet")
 DTYPES = ("float32", "bfloat16")
@@ -181,7 +181,7 @@ def jones_profile(board_size: int, swap: bool = False) -> dict[str, Any]:
       nodes), c 1/16, his N instead of sqrt(N), q normalised over the whole batch, root Dirichlet
       noise 0.25 with concentration 10/cells at every search, evaluation included. His tree keeps
       values and rewards in float16; ours in float32.
-    - Sample caps: his per-board caps (`alphazero.compute.JONES_SAMPLE_CAPS`); a run ends at its
+    - Sample caps: his per-board caps (`boardscale_core.jones.SAMPLE_CAPS`); a run ends at its
       budget or its cap, whichever comes first, with a last snapshot at the cap.
     """
     return {
@@ -212,7 +212,7 @@ def jones_profile(board_size: int, swap: bool = False) -> dict[str, Any]:
             "weight_decay": 0.0,
         },
         "snapshots": {"count": 21, "first": 0.0, "schedule": "jones"},
-        "sample_cap": compute.jones_sample_cap(board_size),
+        "sample_cap": jones.sample_cap(board_size),
         "count_buffer_fill": False,
     }
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from analysis import reference
 from analysis.agents import Agents, prepare_agents
 from analysis.exchange import ExchangeFit, TestTimeCurve
 from analysis.frontier import FrontierFit
+from boardscale_core.files import atomic_output
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -123,16 +123,8 @@ def save_figure(fig: Figure, out_dir: str | os.PathLike, name: str) -> list[Path
 
 
 def _save_one(fig: Figure, path: Path, extension: str) -> Path:
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            fig.savefig(handle, format=extension, dpi=150, metadata=_metadata(extension))
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    with atomic_output(path, "wb") as handle:
+        fig.savefig(handle, format=extension, dpi=150, metadata=_metadata(extension))
     return path
 
 

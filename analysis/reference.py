@@ -6,7 +6,8 @@ published curves rather than printed in the paper, its comment says so. Elo is i
 convention: one multiply-add per parameter per forward pass counts as one FLOP; training compute is
 self-play samples x nodes per move x parameters; test-time compute is nodes per move x parameters.
 
-`synthetic_agents` draws an agent table from this model, for demos and for checking that the fits
+Jones's per-board snapshot bounds, sample caps and compute formulas live in
+`boardscale_core.jones` (shared with training). `synthetic_agents` draws an agent table from this model, for demos and for checking that the fits
 recover known parameters.
 """
 
@@ -17,6 +18,7 @@ import math
 import numpy as np
 
 from analysis.tables import Table
+from boardscale_core.jones import SNAPSHOT_BOUNDS, SNAPSHOTS_PER_RUN
 
 SOURCE = 'Jones (2021), "Scaling Scaling Laws with Board Games", arXiv 2104.03113'
 
@@ -97,18 +99,6 @@ TRAIN_BIN_DECADES = 0.1
 # low Elo, the span collapsing near perfect play.
 EPOCH_TEST_DECADES_PER_TRAIN_DECADE = 1.6
 
-# Snapshot bounds: 21 snapshots per run, log-spaced in training FLOPs between these.
-SNAPSHOT_BOUNDS = {
-    3: (1e10, 5e11),
-    4: (1e10, 1e13),
-    5: (1e11, 3e13),
-    6: (1e11, 4e14),
-    7: (1e11, 1e16),
-    8: (1e11, 3e16),
-    9: (1e12, 1e17),
-}
-SNAPSHOTS_PER_RUN = 21
-SAMPLE_CAPS = {3: 1e8, 4: 2e8, 5: 3e8, 6: 6e8, 7: 1e9, 8: 1.5e9, 9: 2e9}
 # Cheapest network (width, depth) reaching near-perfect play.
 CHEAPEST_PERFECT_NETWORK = {
     3: (2, 4),

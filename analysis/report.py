@@ -37,7 +37,6 @@ import csv
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -49,6 +48,7 @@ from analysis.bootstrap import Bootstrap, LaplaceNoise
 from analysis.exchange import ExchangeFit, fit_exchange, test_time_curves
 from analysis.frontier import FrontierFit, fit_frontier
 from analysis.tables import Table, read_csv
+from boardscale_core.files import atomic_write_text
 
 SCHEMA = "boardscale-analysis/1"
 AGENT_CSV_REQUIRED = ("board_size", "train_flops", "test_flops", "elo")
@@ -134,19 +134,6 @@ def read_agents_csv(path: str | os.PathLike) -> Table:
 
 
 # -- writing ---------------------------------------------------------------------------------------
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def _jsonable(value):
@@ -548,6 +535,6 @@ def analyze_agents(
         report["notes"] += notes
     report = _jsonable(report)
     text = json.dumps(report, indent=2, allow_nan=False)
-    _write_atomic(out_dir / "report.json", text + "\n")
-    _write_atomic(out_dir / "report.md", render_markdown(report))
+    atomic_write_text(out_dir / "report.json", text + "\n")
+    atomic_write_text(out_dir / "report.md", render_markdown(report))
     return report

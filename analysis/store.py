@@ -87,6 +87,7 @@ from pathlib import Path
 import numpy as np
 
 from analysis.tables import Table
+from boardscale_core import jones
 
 STORE_FILENAME = "results.sqlite"
 APPLICATION = "boardscale"
@@ -799,7 +800,7 @@ class Store:
         table = _sql_table(cursor, columns)
         is_snapshot = table["kind"] == "snapshot"
         table["test_flops"] = np.where(
-            is_snapshot, (table["simulations"] + 1.0) * table["parameters"], 0.0
+            is_snapshot, jones.test_flops(table["simulations"], table["parameters"]), 0.0
         )
         return table
 

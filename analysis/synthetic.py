@@ -39,6 +39,7 @@ import numpy as np
 
 from analysis import reference
 from analysis.tables import Table
+from boardscale_core import jones
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def dense_design(
     so test compute differs between networks), `snapshots` log-spaced snapshots each."""
     parts = []
     for size in boards:
-        low, high = reference.SNAPSHOT_BOUNDS[size]
+        low, high = jones.SNAPSHOT_BOUNDS[size]
         flops = tuple(
             float(value) for value in np.logspace(math.log10(low), math.log10(high), snapshots)
         )

@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from boardscale_core.files import atomic_output
 
 Table = dict[str, np.ndarray]
 
@@ -126,19 +127,9 @@ def write_csv(path: str | os.PathLike, table: Mapping[str, Iterable]) -> None:
     path = Path(path)
     columns = {name: np.asarray(values) for name, values in table.items()}
     rows = num_rows(columns)
-    directory = path.parent if str(path.parent) else Path(".")
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(list(columns))
-            lists = [column.tolist() for column in columns.values()]
-            for row in range(rows):
-                writer.writerow([values[row] for values in lists])
-        # mkstemp makes the file private; keep the mode an ordinary file here would have had.
-        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    with atomic_output(path, "w", make_parents=False, newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(list(columns))
+        lists = [column.tolist() for column in columns.values()]
+        for row in range(rows):
+            writer.writerow([values[row] for values in lists])

@@ -87,7 +87,7 @@ def _ours(size: int, swap: bool):
     return env.init, env.step
 
 
-def _pgx(size: int, swap: bool = True):
+def pgx_hex(size: int, swap: bool = True):
     """pgx's Hex sized for ``size``; with ``swap=False`` its swap action is never legal."""
     import pgx.hex
     from pgx._src.games.hex import GameState
@@ -223,7 +223,7 @@ def main(argv=None) -> dict:
                 swap = RULES[rule]
                 contenders = {"ours": _ours(size, swap)}
                 if use_pgx:
-                    contenders["pgx"] = _pgx(size, swap)
+                    contenders["pgx"] = pgx_hex(size, swap)
                 measured = measure_together(
                     contenders, batch, args.steps, args.repeats, args.rounds
                 )

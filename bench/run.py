@@ -122,10 +122,9 @@ def _plain(value):
 
 def write_json(path: Path, data: dict) -> None:
     """Write ``data`` to ``path`` atomically (a temporary file renamed over it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(data, indent=2, default=_plain) + "\n")
-    os.replace(temporary, path)
+    from boardscale_core.files import atomic_write_text
+
+    atomic_write_text(path, json.dumps(data, indent=2, default=_plain) + "\n")
 
 
 def parse_args(argv=None) -> argparse.Namespace:

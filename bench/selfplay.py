@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import jax
 import jax.numpy as jnp
-from hex_env import _pgx, format_table, time_calls
+from hex_env import format_table, pgx_hex, time_calls
 
 DEFAULT_CONFIGS = ("3:2x4", "5:16x4", "7:128x4", "9:512x4")
 
@@ -220,7 +220,7 @@ def make_baseline(config: BenchConfig, batch: int, simulations: int, steps: int,
     from alphazero.settings import NetworkConfig, SearchConfig
 
     size = config.board_size
-    init, step = _pgx(size)
+    init, step = pgx_hex(size)
     network = make_network(
         NetworkConfig(family="mlp", width=config.width, depth=config.depth, dtype=dtype),
         size,

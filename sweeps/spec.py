@@ -44,6 +44,7 @@ from typing import Any
 
 from alphazero.config import ConfigError, from_dict, read_toml, require, set_dotted
 from alphazero.settings import TrainConfig
+from boardscale_core import jones
 
 PRESETS = ("teaching", "small", "jones", "algorithms", "study")
 SPEC_FILE = "sweep.json"
@@ -301,7 +302,7 @@ def save_spec(spec: SweepSpec, sweep_dir: str | Path) -> None:
     """Store the resolved spec in the sweep folder, refusing to mix two different sweeps. The
     tournament settings may change between invocations (they decide what is played next, never
     what is stored); the folder then records the latest."""
-    from alphazero.checkpoint import atomic_write_bytes
+    from boardscale_core.files import atomic_write_bytes
 
     path = Path(sweep_dir) / SPEC_FILE
     data = spec.to_dict()
@@ -348,7 +349,7 @@ def estimated_cost(spec: SweepSpec) -> dict[str, float]:
     for run in runs:
         config = run.config
         budget, targets = schedule(config)
-        per_sample = (config.search.num_simulations + 1) * _parameter_count(config)
+        per_sample = jones.train_flops(1, config.search.num_simulations, _parameter_count(config))
         samples = budget / per_sample
         snapshots = len(targets)
         if config.sample_cap and config.sample_cap < samples:

@@ -12,12 +12,14 @@ import pytest
 
 import games
 from alphazero import RandomAgent, TrainConfig, compute, load_agent, train, untrained_agent
-from alphazero.checkpoint import CheckpointError, atomic_write_bytes, load, save
+from alphazero.checkpoint import CheckpointError, load, save
 from alphazero.config import ConfigError, from_dict
 from alphazero.networks import init_params, make_network, mlp_parameter_count
 from alphazero.search import SearchOutput, make_search, resolve_backend
 from alphazero.selfplay import init_selfplay, selfplay_move
 from alphazero.train import Trainer, snapshot_paths
+from boardscale_core import jones
+from boardscale_core.files import atomic_write_bytes
 from sweeps.cli import main as cli
 
 
@@ -65,7 +67,7 @@ def test_compute_counters_on_a_hand_computed_config():
     # XLA counts a multiply-add as two FLOPs and also sees the game, the tree and the backward pass.
     assert cost.xla_selfplay > 2 * cost.jones * 0.9
     assert cost.xla_update > 2 * 3 * 16 * parameters * 0.9 * 2  # forward + backward of 2 updates
-    assert compute.jones_test_flops(63, parameters) == 64 * parameters
+    assert jones.test_flops(63, parameters) == 64 * parameters
     targets = compute.snapshot_targets(1e10, 5e11, 21)
     assert targets[0] == pytest.approx(1e10) and targets[-1] == pytest.approx(5e11)
     assert np.allclose(np.diff(np.log10(targets)), np.log10(50) / 20)

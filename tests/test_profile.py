@@ -7,10 +7,11 @@ import json
 
 import pytest
 
-from alphazero import compute, train
+from alphazero import train
 from alphazero.config import ConfigError, from_dict, to_dict
 from alphazero.settings import TrainConfig
 from alphazero.train import schedule
+from boardscale_core import jones
 from sweeps import cli
 from sweeps.spec import PRESETS, estimated_cost, load_spec, spec_from_dict
 
@@ -43,10 +44,10 @@ def test_unknown_profile_is_a_config_error():
 
 
 def test_sample_caps_are_jones():
-    assert compute.JONES_SAMPLE_CAPS == {
+    assert jones.SAMPLE_CAPS == {
         3: 1e8, 4: 2e8, 5: 3e8, 6: 6e8, 7: 1e9, 8: 1.5e9, 9: 2e9
     }  # fmt: skip
-    assert compute.jones_sample_cap(11) == 2e9 and compute.jones_sample_cap(2) == 1e8
+    assert jones.sample_cap(11) == 2e9 and jones.sample_cap(2) == 1e8
 
 
 def tiny(**extra) -> TrainConfig:

@@ -13,9 +13,9 @@ untrained network (random weights) with the same search, which shows what search
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
+
+from boardscale_core.files import atomic_output
 
 HELP = "draw a Hex game as PNG or SVG, optionally with an agent's search policy as a heat map"
 
@@ -114,14 +114,8 @@ def save_figure(figure, path: str | Path) -> Path:
         raise ValueError(f"--out must end in .png or .svg, got {str(path)!r}")
     if not path.parent.exists():
         raise ValueError(f"--out: the folder {str(path.parent)!r} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(handle)
-    try:
-        figure.savefig(temporary, format=suffix[1:], bbox_inches="tight", dpi=150)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    with atomic_output(path, "wb", make_parents=False) as handle:
+        figure.savefig(handle, format=suffix[1:], bbox_inches="tight", dpi=150)
     return path
 
 
