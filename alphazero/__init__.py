@@ -2,8 +2,13 @@
 mctx as the reference backend that it is tested against), self-play, learner, compute accounting,
 checkpoints, agents and match play.
 
-Public surface: `TrainConfig` (and its parts), `train`, `Trainer`, `load_agent`, `make_agent`,
-`untrained_agent`, `RandomAgent`, `make_search`, `SearchOutput`, `play_match`, `compute`.
+Public surface: `TrainConfig` (and its parts), `train`, `train_seeds`, `make_train`, `Trainer`,
+`load_agent`, `make_agent`, `untrained_agent`, `RandomAgent`, `make_search`, `SearchOutput`,
+`play_match`, `compute`.
+
+Training is split by concern: `trainer` (the pure step, `make_train`, and its cost), `schedule`
+(snapshot targets and a run's counters), `runfolder` (a run's files, resume, provenance),
+`progress` (the progress bar) and `training` (the loop: `train`, `train_seeds`).
 """
 
 from alphazero import compute
@@ -18,7 +23,8 @@ from alphazero.settings import (
     SnapshotConfig,
     TrainConfig,
 )
-from alphazero.train import Trainer, train
+from alphazero.trainer import Trainer, make_train
+from alphazero.training import train, train_seeds
 
 __all__ = [
     "ConfigError",
@@ -35,6 +41,8 @@ __all__ = [
     "load_agent",
     "make_agent",
     "make_search",
+    "make_train",
     "train",
+    "train_seeds",
     "untrained_agent",
 ]

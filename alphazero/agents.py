@@ -25,7 +25,7 @@ from alphazero.config import from_dict
 from alphazero.networks import init_params
 from alphazero.search import choose, evaluate, make_search
 from alphazero.settings import TrainConfig
-from alphazero.train import build_env, build_model
+from alphazero.trainer import build_env, build_model
 
 
 @dataclasses.dataclass(frozen=True)

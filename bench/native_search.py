@@ -6,7 +6,7 @@ random plies (finished games included). Reported per point: positions/s of one s
 each backend (median of the timed calls after a warm-up; ``--rounds`` alternating rounds of both,
 best median kept, so that load from other work hits both alike), compile seconds, and native/mctx
 (above 1: native is faster). ``--selfplay`` also times one self-play move (search, act, record,
-step, reset: `alphazero.train.Trainer._move`). ``--network none`` swaps the MLP for a do-nothing
+step, reset: `alphazero.trainer.Trainer.move`). ``--network none`` swaps the MLP for a do-nothing
 model (logits and value read straight off the board), leaving the search's own bookkeeping.
 
 Points: every ``--configs`` network at ``--batch`` and ``--simulations``, then the ``--sweep-config``
@@ -169,12 +169,12 @@ def print_algorithms(rows) -> None:
 def compile_move(config, batch, simulations, backend, args):
     """A jitted self-play move of `Trainer` (search, act, record, step, reset), its games and
     buffer donated as in training: (call, compile seconds)."""
-    from alphazero.train import Trainer
+    from alphazero.trainer import Trainer
 
     settings = train_config(config, batch, simulations, 1, args.dtype, backend, args.algorithm)
     trainer = Trainer(settings)
     state = trainer.init_state()
-    move = jax.jit(trainer._move, donate_argnums=2)
+    move = jax.jit(trainer.move, donate_argnums=2)
     compiled, seconds, _ = compile_with_memory(
         move, state.params, jax.random.key(1), state.selfplay
     )

@@ -4,10 +4,10 @@ Points: every ``--configs`` network at every ``--batches`` batch with ``--simula
 simulations per move, then the ``--sweep-config`` network at ``--sweep-batch`` for every
 ``--sweep-simulations`` count. At each point:
 
-- iteration: `alphazero.train.Trainer.iteration` (``--steps`` self-play moves in every game, then
+- iteration: `alphazero.trainer.Trainer.iteration` (``--steps`` self-play moves in every game, then
   the learner's updates), positions/s = batch x steps / seconds, with Jones-FLOPs/s and
   XLA-FLOPs/s from `Trainer.iteration_cost`;
-- self-play: the same ``--steps`` moves alone (`Trainer._move` scanned: search, act, write to
+- self-play: the same ``--steps`` moves alone (`Trainer.move` scanned: search, act, write to
   the replay buffer, step, reset), and its FLOPs/s (Jones's count is self-play only anyway);
 - baseline: the design's reference point measured in the same run, pgx's Hex (size override) +
   ``mctx.gumbel_muzero_policy`` + the same MLP, one sampled move per game per step, no buffer;
@@ -148,7 +148,7 @@ def measure_trainer(trainer, repeats: int) -> tuple[dict, Callable[[], None]]:
 
     def moves(params, key, selfplay):
         keys = jax.random.split(key, config.selfplay.steps_per_iteration)
-        return jax.lax.scan(lambda s, k: trainer._move(params, k, s), selfplay, keys)[0]
+        return jax.lax.scan(lambda s, k: trainer.move(params, k, s), selfplay, keys)[0]
 
     # The games and replay buffer are donated, as `Trainer.iteration` donates them: otherwise
     # every call copies the whole buffer to write one row of it.
@@ -348,7 +348,7 @@ def points(args) -> list[tuple[BenchConfig, int, int]]:
 def measure_point(config, batch, simulations, args, use_baseline) -> dict:
     """The first of ``args.backends`` fills the row's top-level numbers; every backend's numbers
     are under ``row["backends"][name]``, each with its ratio to the baseline."""
-    from alphazero.train import Trainer
+    from alphazero.trainer import Trainer
 
     row = {
         "config": config.label,

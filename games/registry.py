@@ -1,7 +1,7 @@
 """Name -> game factory: ``make(name, **options)`` builds a registered game.
 
 The registry is where a game is found by name, and what `alphazero` builds its environment with
-(`alphazero.train.build_env`). It is not all a second game needs: the training settings accept
+(`alphazero.trainer.build_env`). It is not all a second game needs: the training settings accept
 only the names they list (``TrainConfig.game`` is checked against ``("hex",)`` in
 `alphazero.settings`) and match play builds Hex by name (`alphazero.match`), so adding a game also
 means adding its name there. The game itself must implement the API in `games` (``init``,

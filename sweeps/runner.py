@@ -50,7 +50,7 @@ def register_run(store: Store, sweep_dir: str | Path, plan: RunPlan, test_simula
     Idempotent. Returns the number of snapshots registered."""
     from alphazero import checkpoint
     from alphazero.config import to_dict
-    from alphazero.train import snapshot_paths
+    from alphazero.runfolder import snapshot_paths
 
     folder = run_dir(sweep_dir, plan.name)
     paths = snapshot_paths(folder)
@@ -99,7 +99,7 @@ def register_run(store: Store, sweep_dir: str | Path, plan: RunPlan, test_simula
 def train_run(sweep_dir: str, plan: RunPlan, show_progress: bool = False) -> dict[str, Any]:
     """Train one run of a sweep (resuming if it was started); writes its run folder, never the
     store. A Ray task body."""
-    from alphazero.train import train
+    from alphazero.training import train
 
     result = train(plan.config, run_dir(sweep_dir, plan.name), show_progress=show_progress)
     return {
@@ -127,7 +127,7 @@ def train_and_register(
 
 def run_is_finished(sweep_dir: str | Path, plan: RunPlan) -> bool:
     from alphazero import checkpoint
-    from alphazero.train import RESUME_FILE
+    from alphazero.runfolder import RESUME_FILE
 
     path = run_dir(sweep_dir, plan.name) / RESUME_FILE
     if not path.exists():
@@ -254,7 +254,7 @@ def analyze_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None, log=
 def sweep_status(sweep_dir: str | Path) -> dict[str, Any]:
     """What is done, running (started, not finished) and missing, with compute spent."""
     from alphazero import checkpoint
-    from alphazero.train import RESUME_FILE, snapshot_paths
+    from alphazero.runfolder import RESUME_FILE, snapshot_paths
     from analysis.store import Store as _Store
 
     spec = read_sweep_spec(sweep_dir)

@@ -342,7 +342,7 @@ def estimated_cost(spec: SweepSpec) -> dict[str, float]:
     cap, whichever comes first), the self-play positions generated (an uncounted buffer fill
     included), the number of runs, of runs stopped by their cap, and of agents (snapshots x
     test-time simulation counts)."""
-    from alphazero.train import schedule
+    from alphazero.schedule import schedule
 
     flops = positions = agents = capped = 0.0
     runs = spec.runs()
@@ -379,7 +379,7 @@ def _parameter_count(config: TrainConfig) -> int:
         return mlp_parameter_count(
             config.board_size, config.network.width, config.network.depth, env.num_actions
         )
-    from alphazero.train import Trainer
+    from alphazero.trainer import Trainer
 
     return Trainer(config).parameter_count()  # the conv net's count, from its shapes
 

@@ -15,9 +15,10 @@ from alphazero import RandomAgent, TrainConfig, compute, load_agent, train, untr
 from alphazero.checkpoint import CheckpointError, load, save
 from alphazero.config import ConfigError, from_dict
 from alphazero.networks import init_params, make_network, mlp_parameter_count
+from alphazero.runfolder import snapshot_paths
 from alphazero.search import SearchOutput, make_search, resolve_backend
 from alphazero.selfplay import init_selfplay, selfplay_move
-from alphazero.train import Trainer, snapshot_paths
+from alphazero.trainer import Trainer
 from boardscale_core import jones
 from boardscale_core.files import atomic_write_bytes
 from sweeps.cli import main as cli

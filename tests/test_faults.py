@@ -7,20 +7,21 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import sys
 import tomllib
 
 import jax
 import numpy as np
 import pytest
 
+from alphazero import training
 from alphazero.checkpoint import load
 from alphazero.config import ConfigError, from_dict, to_dict
+from alphazero.runfolder import snapshot_paths
+from alphazero.schedule import schedule
 from alphazero.search import resolve_backend
 from alphazero.settings import TrainConfig
-from alphazero.train import Trainer, snapshot_paths, train
-
-train_module = sys.modules["alphazero.train"]  # the package re-exports `train`, the function
+from alphazero.trainer import Trainer
+from alphazero.training import train
 
 
 @pytest.mark.parametrize("text", ["inf", "nan", "1e400", "-inf"])
@@ -67,7 +68,7 @@ def test_metrics_are_not_repeated_after_a_failure_before_the_first_snapshot(tmp_
         raise OSError(28, "No space left on device")
 
     with monkeypatch.context() as patch:
-        patch.setattr(train_module, "_write_snapshot", disk_full)
+        patch.setattr(training, "write_snapshot", disk_full)
         with pytest.raises(OSError, match="No space"):
             train(config, run)
     assert not (run / "resume.ckpt").exists() and _iterations(run) == [1, 2, 3]
@@ -85,7 +86,7 @@ def _double_crossing_config():
 
 def test_an_iteration_crossing_two_targets_writes_both_snapshots(tmp_path):
     config = _double_crossing_config()
-    budget, targets = train_module.schedule(config)
+    budget, targets = schedule(config)
     whole = train(config, tmp_path / "whole")
     assert whole.progress.snapshots == 3 and len(whole.snapshots) == 3
     metas = [load(path)[1] for path in whole.snapshots]
@@ -167,14 +168,14 @@ def test_padded_match_slots_never_share_a_game_and_results_follow_the_key(monkey
 
 def test_a_run_stored_before_new_settings_existed_resumes_and_a_changed_one_does_not(tmp_path):
     """Settings added later are filled in at their defaults when a stored config is compared."""
-    from alphazero.train import CONFIG_FILE, _check_config
+    from alphazero.runfolder import CONFIG_FILE, check_config
 
     config = from_dict(TrainConfig, {"board_size": 3, "network": {"width": 2, "depth": 1}})
     stored = to_dict(config)
     for key in ("sample_cap", "count_buffer_fill"):
         stored.pop(key)
     (tmp_path / CONFIG_FILE).write_text(json.dumps(stored))
-    _check_config(tmp_path, to_dict(config))  # an older run of the same config resumes
+    check_config(tmp_path, to_dict(config))  # an older run of the same config resumes
     changed = to_dict(from_dict(TrainConfig, {"board_size": 3, "sample_cap": 1000}))
     with pytest.raises(ConfigError, match="different config"):
-        _check_config(tmp_path, changed)
+        check_config(tmp_path, changed)

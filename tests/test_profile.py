@@ -9,8 +9,8 @@ import pytest
 
 from alphazero import train
 from alphazero.config import ConfigError, from_dict, to_dict
+from alphazero.schedule import schedule
 from alphazero.settings import TrainConfig
-from alphazero.train import schedule
 from boardscale_core import jones
 from sweeps import cli
 from sweeps.spec import PRESETS, estimated_cost, load_spec, spec_from_dict

@@ -218,7 +218,7 @@ def test_two_tournaments_or_trainers_on_one_folder_fail_naming_the_holder(traine
                 with pytest.raises(LockHeld) as error:
                     run_tournament(folder, log=lambda message: None)
             else:
-                from alphazero.train import train
+                from alphazero.training import train
 
                 with pytest.raises(LockHeld) as error:
                     train(plan.config, run_dir(folder, plan.name))

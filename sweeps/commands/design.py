@@ -44,7 +44,7 @@ def design_from_spec(spec, noise: float | None = None):
 
     import games
     from alphazero.networks import mlp_parameter_count
-    from alphazero.train import schedule
+    from alphazero.schedule import schedule
     from analysis.synthetic import BoardDesign, Design
 
     boards: dict[int, dict] = {}

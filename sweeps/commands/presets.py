@@ -79,7 +79,7 @@ def measure(name: str, run_name: str | None, iterations: int) -> dict:
     preset (after one untimed iteration that compiles)."""
     import jax
 
-    from alphazero.train import Trainer
+    from alphazero.trainer import Trainer
     from sweeps.spec import load_spec
 
     runs = load_spec(name).runs()

@@ -87,7 +87,8 @@ def resolve_config(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from alphazero.train import schedule, train
+    from alphazero.schedule import schedule
+    from alphazero.training import train
     from sweeps.cli import check_folder_argument
 
     check_folder_argument(args.out, "--out")
