@@ -101,7 +101,13 @@ def train_run(sweep_dir: str, plan: RunPlan, show_progress: bool = False) -> dic
     store. A Ray task body."""
     from alphazero.training import train
 
-    result = train(plan.config, run_dir(sweep_dir, plan.name), show_progress=show_progress)
+    return _summary(
+        plan, train(plan.config, run_dir(sweep_dir, plan.name), show_progress=show_progress)
+    )
+
+
+def _summary(plan: RunPlan, result) -> dict[str, Any]:
+    """What a trained run reports (`alphazero.runfolder.RunResult` -> a plain dict)."""
     return {
         "run": plan.name,
         "skipped": result.skipped,
@@ -159,12 +165,52 @@ def run_training(
     if backend == "ray":
         return _train_on_ray(spec, sweep_dir, todo, ray_address, log)
     results = []
-    for position, plan in enumerate(todo):
-        log(f"train [{position + 1}/{len(todo)}] {plan.name}")
-        results.append(
-            train_and_register(str(sweep_dir), plan, spec.test_simulations, show_progress=True)
+    groups = seed_groups(todo) if spec.vmap_seeds else [[plan] for plan in todo]
+    done = 0
+    for group in groups:
+        names = ", ".join(plan.name for plan in group)
+        log(
+            f"train [{done + 1}{f'-{done + len(group)}' if len(group) > 1 else ''}/{len(todo)}] {names}"
         )
+        if len(group) == 1:
+            results.append(
+                train_and_register(str(sweep_dir), group[0], spec.test_simulations, True)
+            )
+        else:
+            results.extend(train_group_and_register(str(sweep_dir), group, spec.test_simulations))
+        done += len(group)
     return results
+
+
+def seed_groups(plans: list[RunPlan]) -> list[list[RunPlan]]:
+    """``plans`` grouped by config but for the seed (in first-appearance order): each group can
+    train as one vmapped program."""
+    from alphazero.config import to_dict
+
+    groups: dict[str, list[RunPlan]] = {}
+    for plan in plans:
+        shape = to_dict(plan.config)
+        shape.pop("seed")
+        groups.setdefault(json.dumps(shape, sort_keys=True), []).append(plan)
+    return list(groups.values())
+
+
+def train_group_and_register(
+    sweep_dir: str, plans: list[RunPlan], test_simulations, show_progress: bool = True
+) -> list[dict[str, Any]]:
+    """Train runs that differ only in their seed as one vmapped program
+    (`alphazero.training.train_seeds`), then register each."""
+    from alphazero.training import train_seeds
+
+    outcomes = train_seeds(
+        [plan.config for plan in plans],
+        [run_dir(sweep_dir, plan.name) for plan in plans],
+        show_progress=show_progress,
+    )
+    return [
+        register(sweep_dir, plan, test_simulations, _summary(plan, result))
+        for plan, result in zip(plans, outcomes, strict=True)
+    ]
 
 
 def connect_ray(ray_address: str | None, log):

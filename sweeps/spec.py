@@ -6,6 +6,7 @@ simulation count), the test-time simulation counts and the tournament settings:
 
     name = "teaching"
     seeds = [0]
+    vmap_seeds = true                # seeds of one network shape train as one vmapped program
     test_simulations = [0, 1, 2, 4, 8, 16]
 
     [train]                          # TrainConfig keys for every run; lists are grid axes
@@ -118,6 +119,11 @@ class SweepSpec:
     train: dict = dataclasses.field(default_factory=dict)
     tournament: TournamentSpec = TournamentSpec()
     description: str = ""
+    # Train the seeds of one config as one program, the iteration vmapped over them (local runner).
+    # Not bitwise the same numbers as one run at a time: XLA rounds the batched Adam step
+    # differently by about one float32 ulp (see `alphazero.training`), so this may change between
+    # invocations like the tournament settings, and false trains one run at a time.
+    vmap_seeds: bool = True
 
     def runs(self) -> list[RunPlan]:
         """Every run of the grid: boards x networks x seeds x axes of ``train``."""
@@ -194,6 +200,7 @@ _TOP_KEYS = {
     "description",
     "profile",
     "seeds",
+    "vmap_seeds",
     "test_simulations",
     "train",
     "boards",
@@ -260,6 +267,9 @@ def spec_from_dict(data: dict[str, Any]) -> SweepSpec:
     seeds = _tuple(data.get("seeds", [0]), "seeds")
     test_simulations = _tuple(data.get("test_simulations", [0, 1, 2, 4, 8, 16]), "test_simulations")
     require(seeds, "seeds must not be empty")
+    vmap_seeds = data.get("vmap_seeds", True)
+    if not isinstance(vmap_seeds, bool):
+        raise ConfigError(f"vmap_seeds must be true or false, got {vmap_seeds!r}")
     require(
         test_simulations and min(test_simulations) >= 0,
         "test_simulations must be a non-empty list of counts >= 0",
@@ -269,6 +279,7 @@ def spec_from_dict(data: dict[str, Any]) -> SweepSpec:
         description=str(data.get("description", "")),
         boards=tuple(boards),
         seeds=seeds,
+        vmap_seeds=vmap_seeds,
         test_simulations=tuple(sorted(set(test_simulations))),
         train=train,
         tournament=TournamentSpec(**tournament),
@@ -321,8 +332,13 @@ def save_spec(spec: SweepSpec, sweep_dir: str | Path) -> None:
 
 
 def _without_tournament(data: dict[str, Any]) -> dict[str, Any]:
-    """A spec dict without its tournament table (and description, which is prose)."""
-    return {key: value for key, value in data.items() if key not in ("tournament", "description")}
+    """A spec dict without the settings that may change between invocations: the tournament
+    table, the description (prose) and ``vmap_seeds`` (how the remaining runs train)."""
+    return {
+        key: value
+        for key, value in data.items()
+        if key not in ("tournament", "description", "vmap_seeds")
+    }
 
 
 def read_sweep_spec(sweep_dir: str | Path) -> SweepSpec:
