@@ -34,15 +34,18 @@ class ProgressBar:
                 desc=self.description or None,
                 file=sys.stderr,
                 mininterval=0.5 if tty else 10.0,
-                ascii=" .#",
+                ascii=".#",
                 ncols=None if tty else 120,
-                bar_format="{desc}[{bar:24}] {n:.2e}/{total:.2e} FLOPs {postfix} ETA {remaining}",
+                bar_format=self._format(postfix),
                 dynamic_ncols=tty,
             )
-            self.bar.set_postfix_str(postfix, refresh=False)
             return
-        self.bar.set_postfix_str(postfix, refresh=False)
+        self.bar.bar_format = self._format(postfix)
         self.bar.update(min(spent, self.budget) - self.bar.n)
+
+    @staticmethod
+    def _format(stats: str) -> str:
+        return "{desc}[{bar:24}] {n:.2e}/{total:.2e} FLOPs " + stats + " ETA {remaining}"
 
     def close(self) -> None:
         if self.bar is not None:

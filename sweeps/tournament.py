@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from analysis.store import Store
 from sweeps.runner import connect_ray, store_lock, store_path
@@ -356,11 +357,14 @@ def _progress_line(statuses, boards, budget, target_se, batch_games, played, ela
     total = budget * len(boards)
     stored = sum(status["games"] for status in statuses.values()) + batch_games
     stored = min(stored, total)
-    filled = int(24 * stored / total) if total else 24
     errors = [status["max_se"] for status in statuses.values() if "max_se" in status]
     se = f"max SE {max(errors):.0f}/{target_se:.0f} Elo" if errors else "seeding"
+    # tqdm renders the bar; the line goes to the log (one per round), not to a live terminal bar.
+    bar = tqdm.format_meter(
+        stored, total or stored or 1, elapsed, ascii=".#", bar_format="[{bar:24}]"
+    )
     return (
-        f"tournament [{'#' * filled}{'.' * (24 - filled)}] {stored:,}/{total:,} games "
+        f"tournament {bar} {stored:,}/{total:,} games "
         f"{played / max(elapsed, 1e-9):,.1f} games/s {se} ({elapsed:.0f} s)"
     )
 
