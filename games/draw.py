@@ -14,9 +14,11 @@ Letters: S = board size, A = S * S cells.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
+import jax
 import numpy as np
 from matplotlib import colormaps, patheffects
 from matplotlib.cm import ScalarMappable
@@ -24,7 +26,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Polygon
 
-from games.hex import BLACK, EMPTY, MAX_SIZE, MIN_SIZE, WHITE
+from games.hex import BLACK, EMPTY, MAX_SIZE, MIN_SIZE, WHITE, Hex
 from games.render import action_to_text
 
 _ROW_HEIGHT = math.sqrt(3) / 2
@@ -221,7 +223,8 @@ def draw_position(
 
 
 def replay(size: int, actions: Sequence[int]) -> tuple[np.ndarray, np.ndarray, int]:
-    """Replay a game's actions from the empty board.
+    """Replay a game's actions from the empty board by stepping `games.hex.Hex` (with the swap
+    rule), so the rules and the winner are the game's own.
 
     actions: ints ``row * size + col``; ``size * size`` is the swap (legal only as the second move:
     black's stone at (r, c) becomes a white stone at (c, r)). Returns (board [A] int8,
@@ -230,61 +233,42 @@ def replay(size: int, actions: Sequence[int]) -> tuple[np.ndarray, np.ndarray, i
     """
     size = _check_size(size)
     cells = size * size
-    board = np.zeros(cells, np.int8)
+    step = _stepper(size)
+    state = Hex(size, swap=True).init(jax.random.key(0))
     numbers = np.zeros(cells, np.int32)
-    winner = -1
     for index, action in enumerate(actions):
         if isinstance(action, bool) or not isinstance(action, int | np.integer):
             raise ValueError(f"draw: move {index + 1} must be an integer action, got {action!r}")
         action = int(action)
-        if winner >= 0:
+        if bool(state.terminated):
             raise ValueError(f"draw: move {index + 1} comes after the game ended")
-        colour = BLACK if index % 2 == 0 else WHITE
         if action == cells:
-            if index != 1:
+            if not bool(state.legal_action_mask[cells]):
                 raise ValueError(
                     f"draw: move {index + 1}: the swap is only legal as the second move"
                 )
-            black_cell = int(np.argmax(board == BLACK))
+            black_cell = int(np.argmax(np.asarray(state.board) == BLACK))
             row, col = divmod(black_cell, size)
-            board[black_cell], numbers[black_cell] = EMPTY, 0
-            action = col * size + row
+            numbers[black_cell] = 0
+            numbers[col * size + row] = index + 1
         elif not 0 <= action < cells:
             raise ValueError(
                 f"draw: move {index + 1}: action {action} is off a {size}x{size} board"
             )
-        elif board[action] != EMPTY:
+        elif not bool(state.legal_action_mask[action]):
             raise ValueError(
                 f"draw: move {index + 1}: {action_to_text(action, size)} is already occupied"
             )
-        board[action] = colour
-        numbers[action] = index + 1
-        if connected(size, board, colour):
-            winner = colour - 1
-    return board, numbers, winner
+        else:
+            numbers[action] = index + 1
+        state = step(state, action)
+    return np.asarray(state.board, np.int8), numbers, int(state.winner)
 
 
-def connected(size: int, board, colour: int) -> bool:
-    """Whether ``colour`` (1 black: top-bottom, 2 white: left-right) has joined its edges on a
-    board [A]."""
-    grid = np.asarray(board).reshape(size, size)
-    own = grid == colour
-    if colour == WHITE:
-        own = own.T  # white's left-right is black's top-bottom on the transposed board
-    reached = np.zeros_like(own)
-    frontier = [(0, c) for c in range(size) if own[0, c]]
-    for row, col in frontier:
-        reached[row, col] = True
-    while frontier:
-        row, col = frontier.pop()
-        if row == size - 1:
-            return True
-        for d_row, d_col in ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, 1), (1, -1)):
-            r, c = row + d_row, col + d_col
-            if 0 <= r < size and 0 <= c < size and own[r, c] and not reached[r, c]:
-                reached[r, c] = True
-                frontier.append((r, c))
-    return False
+@functools.cache
+def _stepper(size: int):
+    """The jitted step of Hex ``size`` with the swap rule (compiled once per size)."""
+    return jax.jit(Hex(size, swap=True).step)
 
 
 def draw_game(size: int, actions: Sequence[int], numbers: bool = True, title: str | None = None):
