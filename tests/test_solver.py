@@ -251,3 +251,47 @@ def test_5x5_first_player_wins():
     solver = Solver(5, allow_slow=True)
     assert solver.value(0, 0) == 1
     assert solver.value(1 << 12, 0) == -1  # the centre opening wins for black
+
+
+def test_the_bitboard_rules_agree_with_hex_on_every_position_a_solve_visits():
+    """The solver keeps its own bitboard rules (flood fills, completing cells); on every position
+    its search visits in solving 3x3, they must say what `games.hex.Hex` says: the position is
+    unfinished with the same player to move and the same legal cells, and a cell ends the game
+    for the mover exactly when the bitboards say it connects the mover's edges."""
+    size = 3
+    solver = Solver(size)
+    visited = set()
+    search = solver._search
+
+    def recording(black, white, black_to_move):
+        visited.add((black, white, black_to_move))
+        return search(black, white, black_to_move)
+
+    solver._search = recording  # the recursion looks the method up on the instance
+    solver.winning_moves((0, 0))
+    assert len(visited) > 20
+    env = games.make("hex", size=size)
+    step = jax.jit(env.step)
+    cells = size * size
+    for black, white, black_to_move in sorted(visited):
+        blacks = [cell for cell in range(cells) if black >> cell & 1]
+        whites = [cell for cell in range(cells) if white >> cell & 1]
+        state = env.init(jax.random.key(0))
+        for ply in range(len(blacks) + len(whites)):
+            state = step(state, (blacks if ply % 2 == 0 else whites)[ply // 2])
+        where = f"black {black:#x} white {white:#x}"
+        assert not bool(state.terminated), where
+        assert int(state.current_player) == (0 if black_to_move else 1), where
+        empty = solver.full ^ (black | white)
+        legal = np.asarray(state.legal_action_mask)
+        assert [bool(empty >> cell & 1) for cell in range(cells)] == legal.tolist(), where
+        mover = black if black_to_move else white
+        first, second = solver._edges(black_to_move)
+        completing = solver._completing_cells(mover, empty, first, second)
+        for cell in range(cells):
+            if not legal[cell]:
+                continue
+            after = step(state, cell)
+            ends = bool(after.terminated) and int(after.winner) == int(state.current_player)
+            assert ends == solver.connected(mover | 1 << cell, black_to_move), (where, cell)
+            assert ends == bool(completing >> cell & 1), (where, cell)
