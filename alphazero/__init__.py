@@ -3,7 +3,7 @@ mctx as the reference backend that it is tested against), self-play, learner, co
 checkpoints, agents and match play.
 
 Public surface: `TrainConfig` (and its parts), `train`, `train_seeds`, `make_train`, `Trainer`,
-`load_agent`, `make_agent`, `untrained_agent`, `RandomAgent`, `make_search`, `SearchOutput`,
+`load_agent`, `make_agent`, `untrained_agent`, `make_search`, `SearchOutput`,
 `play_match`, `compute`.
 
 Training is split by concern: `trainer` (the pure step, `make_train`, and its cost), `schedule`
@@ -12,7 +12,7 @@ Training is split by concern: `trainer` (the pure step, `make_train`, and its co
 """
 
 from alphazero import compute
-from alphazero.agents import RandomAgent, load_agent, make_agent, untrained_agent
+from alphazero.agents import load_agent, make_agent, untrained_agent
 from alphazero.config import ConfigError
 from alphazero.search import SearchOutput, make_search
 from alphazero.settings import (
@@ -30,7 +30,6 @@ __all__ = [
     "ConfigError",
     "LearnerConfig",
     "NetworkConfig",
-    "RandomAgent",
     "SearchConfig",
     "SearchOutput",
     "SelfPlayConfig",

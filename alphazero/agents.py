@@ -139,29 +139,6 @@ class NetworkAgent:
         return NetworkAgent(f"{self.name}/{backend}", kind, self.params)
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
-class RandomAgent:
-    """Uniformly random legal moves (the 0-Elo anchor)."""
-
-    board_size: int
-    name: str = "random"
-    simulations: int = 0
-
-    def act(self, key: jax.Array, states) -> jax.Array:
-        return _random_program()(key, states.legal_action_mask)
-
-
-@functools.cache
-def _random_program():
-    def act(key, legal):
-        logits = jnp.where(legal, 0.0, -jnp.inf)
-        # A finished game has no legal move; any action is ignored there.
-        logits = jnp.where(legal.any(axis=-1, keepdims=True), logits, 0.0)
-        return jax.random.categorical(key, logits).astype(jnp.int32)
-
-    return jax.jit(act)
-
-
 def _kind_config(config: TrainConfig) -> TrainConfig:
     """Drop what does not change how an agent plays, so equal architectures share programs."""
     return TrainConfig(

@@ -5,8 +5,8 @@ Registered games: ``make("hex", size=5, swap=False)`` (a square board, ``size`` 
 
 Public surface: `make`, `register`, `names`, `Hex`, `HexState`, `ConnectFour`, `ConnectFourState`,
 and Hex's text helpers `render`, `render_state`, `action_to_text`, `text_to_action` (Connect
-Four's are methods of `ConnectFour`); the exact solver for small Hex boards `Solver`, `SolverAgent`,
-`perfect_play_rate`, and Connect Four's `ConnectFourSolver`. Pictures (matplotlib) are in `games.draw`: `draw_position`,
+Four's are methods of `ConnectFour`); the exact solver for small Hex boards `Solver`,
+`perfect_play_rate` (the player built on it is `sweeps.references.SolverAgent`), and Connect Four's `ConnectFourSolver`. Pictures (matplotlib) are in `games.draw`: `draw_position`,
 `draw_game`.
 """
 
@@ -15,7 +15,7 @@ from games.connect_four_solver import ConnectFourSolver
 from games.hex import Hex, HexState
 from games.registry import make, names, register
 from games.render import action_to_text, render, render_state, text_to_action
-from games.solver import Solver, SolverAgent, perfect_play_rate
+from games.solver import Solver, perfect_play_rate
 
 register("hex", lambda size=5, swap=False: Hex(size=size, swap=swap))
 register("connect_four", make_connect_four)
@@ -27,7 +27,6 @@ __all__ = [
     "Hex",
     "HexState",
     "Solver",
-    "SolverAgent",
     "action_to_text",
     "make",
     "names",

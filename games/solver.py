@@ -1,10 +1,9 @@
-"""Exact solver for Hex without the swap rule on small boards, and a perfect reference player.
+"""Exact solver for Hex without the swap rule on small boards (the perfect reference player built
+on it, `SolverAgent`, lives with the other reference players in `sweeps.references`).
 
     solver = Solver(4)
     solver.value(black_bits, white_bits)      # +1 / -1 for the player to move
     solver.winning_moves(state_or_board)      # {actions that keep the position won}
-    agent = SolverAgent(solver)
-    actions = agent.act(key, states)          # states batched [B]; actions [B] int32
 
 Positions are two bitmasks (Python ints): bit ``row * size + col`` of ``black`` is set when that
 cell holds a black stone, likewise for ``white``. The player to move follows from the stone counts
@@ -31,12 +30,10 @@ Letters: A = size * size cells, B = batch of states, P = number of positions.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Sequence
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from games.hex import BLACK, EMPTY, WHITE
@@ -129,6 +126,12 @@ class Solver:
 
     def _edges(self, black_to_move: bool) -> tuple[int, int]:
         return (self.top, self.bottom) if black_to_move else (self.left, self.right)
+
+    def completing_cells(self, stones: int, empty: int, black: bool) -> int:
+        """Bitmask of the ``empty`` cells where one more stone joins ``stones`` to black's edges
+        (``black``) or white's: the cells that end the game at once for that player."""
+        first, second = self._edges(black)
+        return self._completing_cells(stones, empty, first, second)
 
     def connected(self, stones: int, black: bool) -> bool:
         """Whether ``stones`` join black's edges (top-bottom) or white's (left-right)."""
@@ -355,68 +358,6 @@ def positions_from_states(states, size: int) -> list[Position]:
             f"solver: expected a batch of boards [B, A], got shape {list(boards.shape)}"
         )
     return [board_to_bits(board, size) for board in boards]
-
-
-def _rng_from_key(key) -> np.random.Generator:
-    data = jax.random.key_data(key) if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) else key
-    return np.random.default_rng(np.asarray(data, dtype=np.uint32).ravel().tolist())
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class SolverAgent:
-    """Perfect play on small boards: ``act(key, states) -> actions [B] int32``.
-
-    In a won position it picks uniformly (driven by ``key``) among the winning moves. In a lost
-    position it avoids moves that let the opponent connect at once when it can (it blocks a single
-    immediate threat) and otherwise picks uniformly among legal moves. Finished games get action 0
-    (stepping a finished game is a no-op). Same duck-typed interface as the AlphaZero agents:
-    ``name``, ``board_size``, ``simulations`` (0) and ``act``.
-    """
-
-    solver: Solver
-    name: str = "solver"
-    simulations: int = 0
-
-    @property
-    def board_size(self) -> int:
-        return self.solver.size
-
-    def choose(self, rng: np.random.Generator, position) -> int:
-        """One move for one unfinished position (see the class docstring for the rule)."""
-        solver = self.solver
-        black, white = solver.position(position)
-        black_to_move = solver.check(black, white)
-        winning = sorted(solver.winning_moves((black, white)))
-        if winning:
-            return int(rng.choice(winning))
-        empty = solver.full ^ (black | white)
-        legal = [cell for cell in range(solver.num_cells) if (empty >> cell) & 1]
-        if not legal:
-            raise ValueError("solver: no legal move in a full board")
-        their_first, their_second = solver._edges(not black_to_move)
-        theirs = white if black_to_move else black
-        threats = solver._completing_cells(theirs, empty, their_first, their_second)
-        if threats and threats & (threats - 1) == 0:
-            return threats.bit_length() - 1
-        return int(rng.choice(legal))
-
-    def act(self, key: jax.Array, states) -> jax.Array:
-        """Actions [B] int32 for a batch of `HexState` (``board`` [B, A], ``terminated`` [B])."""
-        boards = np.asarray(states.board)
-        cells = self.solver.num_cells
-        if boards.ndim != 2 or boards.shape[1] != cells:
-            raise ValueError(
-                f"solver agent: expected boards of shape [B, {cells}], got {list(boards.shape)}"
-            )
-        if np.asarray(states.legal_action_mask).shape[-1] != cells:
-            raise ValueError("solver agent: the swap rule is not supported")
-        terminated = np.asarray(states.terminated)
-        rng = _rng_from_key(key)
-        actions = np.zeros(boards.shape[0], np.int32)
-        for index, board in enumerate(boards):
-            if not terminated[index]:
-                actions[index] = self.choose(rng, board_to_bits(board, self.solver.size))
-        return jnp.asarray(actions)
 
 
 def perfect_play_rate(solver: Solver, positions: Sequence, actions: Sequence[int]) -> float:

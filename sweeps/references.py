@@ -1,10 +1,12 @@
-"""Reference players for tournaments: uniform random, OpenSpiel's MCTS, and the exact solver.
+"""The reference players, all in one place: uniform random (`RandomAgent`), OpenSpiel's MCTS
+(`MCTSAgent`) and perfect play from the exact solver (`SolverAgent`, on `games.solver.Solver`).
+`make_reference` builds one by kind, for tournaments and for `boardscale play`.
 
     agent = make_reference("mcts", board_size=5, simulations=100)
     actions = agent.act(key, states)   # states: HexState batched [B]; actions [B] int32
 
-Every reference has the duck-typed interface of `alphazero.agents.RandomAgent` (``board_size``,
-``name``, ``simulations`` and ``act``), so `alphazero.match.play_match` can pit them against network
+Every reference has the duck-typed interface of the network agents (`alphazero.agents`:
+``board_size``, ``name``, ``simulations`` and ``act``), so `alphazero.match.play_match` can pit them against network
 agents. They are fixed anchors on the Elo scale: their strength does not depend on anything trained.
 
 `MCTSAgent` is OpenSpiel's pure-Python MCTS (`open_spiel.python.algorithms.mcts.MCTSBot`) with
@@ -27,6 +29,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from games.hex import BLACK, WHITE
+from games.solver import Solver
+from games.solver import board_to_bits as solver_bits
 
 REFERENCE_KINDS = ("random", "mcts", "solver")
 UCT_C = 2.0
@@ -149,28 +153,104 @@ class MCTSAgent:
         return jnp.asarray(actions)
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class RandomAgent:
+    """Uniformly random legal moves (the 0-Elo anchor)."""
+
+    board_size: int
+    name: str = "random"
+    simulations: int = 0
+
+    def act(self, key: jax.Array, states) -> jax.Array:
+        return _random_program()(key, states.legal_action_mask)
+
+
+@functools.cache
+def _random_program():
+    def act(key, legal):
+        logits = jnp.where(legal, 0.0, -jnp.inf)
+        # A finished game has no legal move; any action is ignored there.
+        logits = jnp.where(legal.any(axis=-1, keepdims=True), logits, 0.0)
+        return jax.random.categorical(key, logits).astype(jnp.int32)
+
+    return jax.jit(act)
+
+
+def _rng_from_key(key) -> np.random.Generator:
+    data = jax.random.key_data(key) if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) else key
+    return np.random.default_rng(np.asarray(data, dtype=np.uint32).ravel().tolist())
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SolverAgent:
+    """Perfect play on small boards: ``act(key, states) -> actions [B] int32``.
+
+    In a won position it picks uniformly (driven by ``key``) among the winning moves. In a lost
+    position it avoids moves that let the opponent connect at once when it can (it blocks a single
+    immediate threat) and otherwise picks uniformly among legal moves. Finished games get action 0
+    (stepping a finished game is a no-op). Same duck-typed interface as the AlphaZero agents:
+    ``name``, ``board_size``, ``simulations`` (0) and ``act``.
+    """
+
+    solver: Solver
+    name: str = "solver"
+    simulations: int = 0
+
+    @property
+    def board_size(self) -> int:
+        return self.solver.size
+
+    def choose(self, rng: np.random.Generator, position) -> int:
+        """One move for one unfinished position (see the class docstring for the rule)."""
+        solver = self.solver
+        black, white = solver.position(position)
+        black_to_move = solver.check(black, white)
+        winning = sorted(solver.winning_moves((black, white)))
+        if winning:
+            return int(rng.choice(winning))
+        empty = solver.full ^ (black | white)
+        legal = [cell for cell in range(solver.num_cells) if (empty >> cell) & 1]
+        if not legal:
+            raise ValueError("solver: no legal move in a full board")
+        theirs = white if black_to_move else black
+        threats = solver.completing_cells(theirs, empty, not black_to_move)
+        if threats and threats & (threats - 1) == 0:
+            return threats.bit_length() - 1
+        return int(rng.choice(legal))
+
+    def act(self, key: jax.Array, states) -> jax.Array:
+        """Actions [B] int32 for a batch of `HexState` (``board`` [B, A], ``terminated`` [B])."""
+        boards = np.asarray(states.board)
+        cells = self.solver.num_cells
+        if boards.ndim != 2 or boards.shape[1] != cells:
+            raise ValueError(
+                f"solver agent: expected boards of shape [B, {cells}], got {list(boards.shape)}"
+            )
+        if np.asarray(states.legal_action_mask).shape[-1] != cells:
+            raise ValueError("solver agent: the swap rule is not supported")
+        terminated = np.asarray(states.terminated)
+        rng = _rng_from_key(key)
+        actions = np.zeros(boards.shape[0], np.int32)
+        for index, board in enumerate(boards):
+            if not terminated[index]:
+                actions[index] = self.choose(rng, solver_bits(board, self.solver.size))
+        return jnp.asarray(actions)
+
+
 def make_reference(
     kind: str, board_size: int, simulations: int = 0, *, seed: int = 0, allow_slow: bool = False
 ):
     """The reference player ``kind`` on a ``board_size`` board.
 
-    kind: ``'random'`` (`alphazero.agents.RandomAgent`; ``simulations`` is ignored), ``'mcts'``
-    (`MCTSAgent` with ``simulations`` >= 1) or ``'solver'`` (`games.solver.SolverAgent`, perfect
+    kind: ``'random'`` (`RandomAgent`; ``simulations`` is ignored), ``'mcts'``
+    (`MCTSAgent` with ``simulations`` >= 1) or ``'solver'`` (`SolverAgent`, perfect
     play on boards the solver handles; ``allow_slow`` lets it take 5x5).
     """
     if kind == "random":
-        from alphazero.agents import RandomAgent
-
         return RandomAgent(int(board_size))
     if kind == "mcts":
         return MCTSAgent(board_size, simulations, seed=seed)
     if kind == "solver":
-        try:
-            from games.solver import Solver, SolverAgent
-        except ImportError as error:
-            raise ValueError(
-                f"reference 'solver' is unavailable: games.solver could not be imported ({error})"
-            ) from None
         try:
             solver = Solver(int(board_size), allow_slow=allow_slow)
         except ValueError as error:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import games
-from alphazero import RandomAgent, TrainConfig, compute, load_agent, train, untrained_agent
+from alphazero import TrainConfig, compute, load_agent, train, untrained_agent
 from alphazero.checkpoint import CheckpointError, load, save
 from alphazero.config import ConfigError, from_dict
 from alphazero.networks import init_params, make_network, mlp_parameter_count
@@ -22,6 +22,7 @@ from alphazero.trainer import Trainer
 from boardscale_core import jones
 from boardscale_core.files import atomic_write_bytes
 from sweeps.cli import main as cli
+from sweeps.references import RandomAgent
 
 
 def tiny_config(**changes) -> TrainConfig:

@@ -135,7 +135,8 @@ def _untrained(names):
 
 
 def test_padded_match_slots_never_share_a_game_and_results_follow_the_key(monkeypatch):
-    from alphazero import RandomAgent, match
+    from alphazero import match
+    from sweeps.references import RandomAgent
 
     a, b, c, d, e = _untrained("abcde")
     small = [(a, b), (b, c), (a, RandomAgent(3))]  # 4 network slots of one kind, padded to 8

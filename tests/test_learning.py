@@ -13,9 +13,10 @@ import dataclasses
 import jax
 import pytest
 
-from alphazero import RandomAgent, TrainConfig, load_agent, train, untrained_agent
+from alphazero import TrainConfig, load_agent, train, untrained_agent
 from alphazero.config import from_dict
 from alphazero.match import play_match
+from sweeps.references import RandomAgent
 
 
 def learning_config(

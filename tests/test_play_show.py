@@ -10,9 +10,10 @@ from matplotlib.figure import Figure
 
 import games
 from games.draw import draw_game, draw_position, replay
-from games.solver import Solver, SolverAgent
+from games.solver import Solver
 from sweeps.cli import main
 from sweeps.commands.play import play_session
+from sweeps.references import SolverAgent
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SIMULATIONS = 4  # one compiled search program shared by the show and play tests
@@ -145,7 +146,7 @@ def test_play_against_solver_with_hints_wins():
 
 def test_play_against_random_on_2x2():
     env = games.make("hex", size=2)
-    from alphazero import RandomAgent
+    from sweeps.references import RandomAgent
 
     output = io.StringIO()
     # b1 threatens a2 and b2 at once; whichever the agent takes, the other wins.

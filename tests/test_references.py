@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 import games
-from alphazero.agents import RandomAgent
 from alphazero.match import play_match
-from sweeps.references import MCTSAgent, make_reference, openspiel_board, to_openspiel
+from sweeps.references import MCTSAgent, RandomAgent, make_reference, openspiel_board, to_openspiel
 
 
 def random_positions(size: int, num_games: int, plies: int, key, swap: bool = False):

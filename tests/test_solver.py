@@ -10,12 +10,12 @@ import pytest
 import games
 from games.solver import (
     Solver,
-    SolverAgent,
     bits_to_board,
     board_to_bits,
     perfect_play_rate,
     positions_from_states,
 )
+from sweeps.references import SolverAgent
 
 
 def reference_mover_wins(state, memo) -> bool:
@@ -200,7 +200,7 @@ def play_games(env, black, white, num_games, key):
 
 @pytest.mark.parametrize("size", [3, 4])
 def test_solver_agent_beats_random_as_first_player(size):
-    from alphazero import RandomAgent
+    from sweeps.references import RandomAgent
 
     env = games.make("hex", size=size)
     solver = Solver(size)
@@ -227,7 +227,7 @@ def test_perfect_play_rate_counts_only_won_positions():
     assert perfect_play_rate(solver, [after_a1, after_d1, empty], [reply, 5, 3]) == 1.0
     # A random player on 4x4 throws away won positions now and then.
     env = games.make("hex", size=4)
-    from alphazero import RandomAgent
+    from sweeps.references import RandomAgent
 
     random_agent = RandomAgent(board_size=4)
     _, visited = play_games(env, random_agent, random_agent, 16, jax.random.key(7))

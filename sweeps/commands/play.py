@@ -10,7 +10,7 @@ position: a network agent's top candidates by its search's weights (named on the
 search's visit share, a Gumbel search's improved policy, the raw policy at 0 simulations; see
 `sweeps.commands.show.weights_label`) and value estimate, the
 solver's winning moves, nothing for the random agent. A snapshot agent plays its search policy's
-most likely move; the solver picks among winning moves at random (see `games.solver.SolverAgent`).
+most likely move; the solver picks among winning moves at random (see `sweeps.references.SolverAgent`).
 
 The game loop is `play_session`, which reads lines from any iterable and writes to any text stream,
 so it can be scripted.
@@ -62,20 +62,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def build_agent(spec: str, board: int | None, simulations: int):
     """(agent, env) for ``--agent``: a snapshot path, ``random`` or ``solver``."""
     import games
-    from alphazero import RandomAgent, load_agent
+    from alphazero import load_agent
+    from sweeps.references import make_reference
 
     if simulations < 0:
         raise ValueError(f"--simulations must be 0 or more, got {simulations}")
-    if spec == "random":
+    if spec in ("random", "solver"):
         size = 4 if board is None else board
         env = games.make("hex", size=size)
-        return RandomAgent(board_size=size), env
-    if spec == "solver":
-        from games.solver import Solver, SolverAgent
-
-        size = 4 if board is None else board
-        env = games.make("hex", size=size)
-        return SolverAgent(Solver(size, allow_slow=True)), env
+        return make_reference(spec, size, allow_slow=True), env
     agent = load_agent(spec, simulations=simulations, greedy=True)
     if board is not None and board != agent.board_size:
         raise ValueError(
