@@ -7,7 +7,8 @@
     python bench/run.py --only hex_env selfplay
 
 Benchmarks: hex_env (our Hex vs pgx's, random play), selfplay (Trainer iterations vs pgx + mctx),
-tournament (play_matches games/s and compile counts), elo_fit (the Elo fit at 1,000 agents). Each
+tournament (play_matches games/s and compile counts), elo_fit (the Elo fit at 1,000 agents),
+vmapped_seeds (seeds of one config in one vmapped program vs one at a time). Each
 is also a script of its own with flags to change its sizes. The JSON file holds the machine
 (platform, CPU count, JAX backend and devices), the arguments each benchmark ran with and all its
 numbers. A benchmark that fails is reported and recorded with its error; the others still run, and
@@ -29,7 +30,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent))
 sys.path.insert(0, str(BENCH_DIR))
 
-NAMES = ("hex_env", "selfplay", "tournament", "elo_fit")
+NAMES = ("hex_env", "selfplay", "tournament", "elo_fit", "vmapped_seeds")
 QUICK_ARGS = {
     "hex_env": ["--sizes", "5", "11", "--batches", "1024", "--steps", "16", "--repeats", "2"],
     "selfplay": [
@@ -37,9 +38,20 @@ QUICK_ARGS = {
         "--no-sweep",
     ],
     "tournament": ["--simulations", "0", "1", "4", "--snapshots", "2", "--games", "2"],
+    "vmapped_seeds": ["--rounds", "2", "--iterations", "1"],
 }
-FULL_ARGS: dict[str, list[str]] = {"hex_env": [], "selfplay": [], "tournament": []}
-CPU_ARGS: dict[str, list[str]] = {"hex_env": [], "selfplay": ["--cpu"], "tournament": []}
+FULL_ARGS: dict[str, list[str]] = {
+    "hex_env": [],
+    "selfplay": [],
+    "tournament": [],
+    "vmapped_seeds": [],
+}
+CPU_ARGS: dict[str, list[str]] = {
+    "hex_env": [],
+    "selfplay": ["--cpu"],
+    "tournament": [],
+    "vmapped_seeds": [],
+}
 
 
 def machine_info() -> dict:
@@ -101,6 +113,14 @@ def summary_lines(results: dict) -> list[str]:
         if "ratio" in tournament:
             text += f", stacked/one-by-one {tournament['ratio']:.2f}"
         lines.append(text)
+    seeds = results.get("vmapped_seeds", {})
+    if "ratio" in seeds:
+        lines.append(
+            f"vmapped seeds {seeds['config']} x{seeds['seeds']}: "
+            f"{seeds['vmapped_positions_per_second']:,.0f} pos/s vmapped, "
+            f"{seeds['sequential_positions_per_second']:,.0f} sequential, "
+            f"vmapped/sequential {seeds['ratio']:.2f}"
+        )
     elo = results.get("elo_fit", {})
     if "seconds" in elo:
         lines.append(
