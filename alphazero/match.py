@@ -8,8 +8,12 @@ other by B: each agent evaluates exactly the positions where it is to move, with
 `play_match` plays one pairing. `play_matches` plays many pairings at once: all games on a board
 advance together, and the network agents of one kind move in all their games with one call of
 one compiled program (a search over all those games, with only the network vmapped over the
-agents' parameters). So the number of compiled programs grows with the number of agent kinds (and
-a few padded sizes), never with pairings.
+agents' parameters). Each board's batch is padded to a power-of-two number of pairings with dummy
+games (never moved by an agent, never counted) and each group's slots to a power of two, so every
+program's shapes depend on the agent kind and these padded sizes alone: the number of compiled
+programs grows with the number of agent kinds times a few padded sizes, never with pairings, however
+the batches vary (each loaded program maps memory, so an unbounded count would exhaust the
+process's map limit in a long tournament).
 
 Results are first-mover based, as the store keeps them: (first, second, first_wins, second_wins).
 """
@@ -64,9 +68,10 @@ def _take(tree, start, stop):
     return jax.tree.map(lambda x: x[start:stop], tree)
 
 
-def _final_winners(states) -> np.ndarray:
-    """The winner of every finished game (0 black, 1 white); a game still running is a bug."""
-    winners = np.asarray(states.winner)
+def _final_winners(states, count: int | None = None) -> np.ndarray:
+    """The winner of each of the first ``count`` (default all) games (0 black, 1 white); a game
+    still running is a bug."""
+    winners = np.asarray(states.winner)[:count]
     if (winners < 0).any():
         raise RuntimeError("a match ended with unfinished games; this is a bug")
     return winners
@@ -135,6 +140,24 @@ def _scatter():
     return jax.jit(lambda actions, index, moves: actions.at[index.ravel()].set(moves.ravel()))
 
 
+@functools.cache
+def _board_stepper(env):
+    """``step(states [N], actions [N + 1]) -> states``: the last action is the padded slots' dump."""
+    return jax.jit(lambda states, actions: jax.vmap(env.step)(states, actions[:-1]))
+
+
+@functools.cache
+def _finished():
+    """Whether every live game has ended (dummy games are not waited for)."""
+    return jax.jit(lambda terminated, live: jnp.all(terminated | ~live))
+
+
+@functools.cache
+def _stack_params():
+    """Agents' parameters stacked along a new leading axis, as one program per count and kind."""
+    return jax.jit(lambda *trees: jax.tree.map(lambda *xs: jnp.stack(xs), *trees))
+
+
 @dataclasses.dataclass
 class _Mover:
     """One group of agents in a batch: its slots (pairing, side: 0 = A, 1 = B) and, per ply
@@ -153,13 +176,15 @@ def play_matches(pairings, games_per_pairing: int, key: jax.Array) -> list[Match
     in exactly half the games of each of its pairings; the network agents of one kind move
     together: one call of the kind's stacked program over all their games ([slots, games], the
     slot count padded to the next power of two), with only the network vmapped over the slots'
-    parameters. So the compiled programs grow with agent kinds (times a few padded sizes), never
-    with pairings. Random and reference agents move in all their games at once.
+    parameters. Random and reference agents move in all their games at once. A board's games are
+    padded to the next power-of-two number of pairings with dummy games that no agent moves or
+    reads and no result counts. So the compiled programs grow with agent kinds (times a few padded
+    sizes), never with pairings or with how many pairings a batch holds.
 
     The result is a function of the pairings, ``games_per_pairing`` and ``key`` alone: the padding
     depends on the batch only (never on what this process played before), and padded slots write
     their moves to a dump entry, so no game gets two writers (which one wins would be unspecified,
-    and differs between backends)."""
+    and differs between backends); dummy games are stepped independently of the real ones."""
     if games_per_pairing < 2 or games_per_pairing % 2:
         raise ValueError(f"games per pairing must be even and at least 2, got {games_per_pairing}")
     boards: dict[tuple, list[int]] = defaultdict(list)
@@ -182,7 +207,13 @@ def play_matches(pairings, games_per_pairing: int, key: jax.Array) -> list[Match
 
 
 def _play_board(pairings, num_games: int, key) -> list[list[MatchResult]]:
-    """Every pairing of one board (and swap rule), ``num_games`` games each, as one batch."""
+    """Every pairing of one board (and swap rule), ``num_games`` games each, as one batch.
+
+    The batch is padded to a power-of-two number of pairings with dummy games (after the real
+    ones), which are stepped with the move 0 (so end at once on an illegal move), never read or
+    written by any agent and never counted: every program's shapes depend on the agent kind and
+    the padded sizes only, so batches of 1, 2, 3, ... pairings load new programs only when the
+    count crosses a power of two."""
     half = num_games // 2
     network = next(
         (agent for pair in pairings for agent in pair if isinstance(agent, NetworkAgent)),
@@ -196,41 +227,48 @@ def _play_board(pairings, num_games: int, key) -> list[list[MatchResult]]:
             mover = movers.setdefault(key_of_agent, _Mover(key_of_agent))
             mover.agents.append(agent)
             mover.slots.append((p, side))
-    plans = [_plan(mover, num_games, half, len(pairings) * num_games) for mover in movers.values()]
+    real = len(pairings) * num_games
+    total = _next_power_of_two(len(pairings)) * num_games  # games [real, total) are dummies
+    plans = [_plan(mover, num_games, half, total) for mover in movers.values()]
     init_key, key = jax.random.split(key)
-    states = _initial(env, len(pairings) * num_games)(init_key)
-    step, gather, scatter = _stepper(env), _gather(), _scatter()
-    total = len(pairings) * num_games
-    actions = jnp.zeros(total + 1, jnp.int32)  # the last entry is where padded slots write
+    states = _initial(env, total)(init_key)
+    step, gather, scatter, finished = _board_stepper(env), _gather(), _scatter(), _finished()
+    # device_put, not jnp.asarray: the latter compiles a copy program per shape.
+    live = jax.device_put(np.arange(total) < real)
+    actions = jax.device_put(np.zeros(total + 1, np.int32))  # the last entry: padded slots' dump
     for ply in range(env.max_game_length):
-        if ply % 4 == 3 and bool(states.terminated.all()):
+        if ply % 4 == 3 and bool(finished(states.terminated, live)):
             break
         key, *move_keys = jax.random.split(key, len(plans) + 1)
         parity = ply % 2
         for (act, reads, writes), move_key in zip(plans, move_keys, strict=True):
             moves = act(move_key, gather(states, reads[parity]))
             actions = scatter(actions, writes[parity], moves)
-        states = step(states, actions[:total])
-    winners = _final_winners(states).reshape(len(pairings), num_games)
+        states = step(states, actions)
+    winners = _final_winners(states, real).reshape(len(pairings), num_games)
     return [_pair_results(a, b, winners[p]) for p, (a, b) in enumerate(pairings)]
 
 
 def _plan(mover: _Mover, num_games: int, half: int, dump: int):
-    """(``act(key, states [slots, half]) -> moves [slots, half]``, per parity the game indices
-    each slot reads its states from and writes its moves to, [slots, half] each) for one group.
-    In pairing p, games [p G, p G + G/2) have A moving first, so at even plies side s moves in
-    half s and at odd plies in the other half.
+    """(``act(key, states) -> moves``, per parity the game indices each slot reads its states
+    from and writes its moves to) for one group. In pairing p, games [p G, p G + G/2) have A
+    moving first, so at even plies side s moves in half s and at odd plies in the other half.
+    Network groups use [slots, half] indices (the stacked program's shape); other groups flat
+    [slots * half] ones.
 
-    Padded slots (network kinds, so that a kind compiles for very few sizes) read the last real
-    slot's games and write to ``dump`` (P G, one past the last game): no two slots ever write
-    the same game, so every real game's move is its own slot's, whatever the padding."""
+    The slots are padded to a power of two, so that the group's programs (and the gathers and
+    scatters) compile for very few sizes: padded slots read the last real slot's games and write
+    to ``dump`` (one past the last game), so no two slots ever write the same game and every real
+    game's move is its own slot's, whatever the padding. Network and random agents move in the
+    padded slots too (one compiled program per padded size); any other agent (a reference player
+    on the host) is given only its real games, as numpy arrays, and its moves are padded on the
+    host, so padding costs it nothing."""
     slots = list(mover.slots)
     agents = list(mover.agents)
     real = len(slots)
-    if mover.key[0] == "network":
-        padding = _next_power_of_two(len(slots)) - len(slots)
-        slots += [slots[-1]] * padding
-        agents += [agents[-1]] * padding
+    padding = _next_power_of_two(real) - real
+    slots += [slots[-1]] * padding
+    agents += [agents[-1]] * padding
     offsets = np.arange(half, dtype=np.int32)
     reads = [
         np.stack([p * num_games + ((side ^ parity) * half) + offsets for p, side in slots])
@@ -240,14 +278,21 @@ def _plan(mover: _Mover, num_games: int, half: int, dump: int):
     for index in writes:
         index[real:] = dump
     if mover.key[0] == "network":
-        params = jax.tree.map(lambda *xs: jnp.stack(xs), *[agent.params for agent in agents])
+        params = _stack_params()(*[agent.params for agent in agents])
         program = stacked_policy_program(agents[0].kind)
         act = lambda key, states: program(params, key, states)  # noqa: E731
     else:
+        reads = [index.ravel() for index in reads]
+        writes = [index.ravel() for index in writes]
         agent = agents[0]
+        if getattr(agent, "acts_on_device", False):  # a compiled policy: padded games cost nothing
+            act = agent.act
+        else:
+            moves = np.zeros(len(slots) * half, np.int32)
 
-        def act(key, states):
-            flat = jax.tree.map(lambda x: x.reshape((-1,) + x.shape[2:]), states)
-            return jnp.asarray(agent.act(key, flat)).reshape(len(slots), half)
+            def act(key, states):
+                given = jax.tree.map(lambda x: np.asarray(x)[: real * half], states)
+                moves[: real * half] = np.asarray(agent.act(key, given))
+                return moves.copy()
 
-    return act, [jnp.asarray(i) for i in reads], [jnp.asarray(i) for i in writes]
+    return act, [jax.device_put(i) for i in reads], [jax.device_put(i) for i in writes]

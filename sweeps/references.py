@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -160,6 +161,9 @@ class RandomAgent:
     board_size: int
     name: str = "random"
     simulations: int = 0
+    # Its policy is one compiled program over any batch of games, padded ones included
+    # (`alphazero.match` hands host players only their real games).
+    acts_on_device: ClassVar[bool] = True
 
     def act(self, key: jax.Array, states) -> jax.Array:
         return _random_program()(key, states.legal_action_mask)
