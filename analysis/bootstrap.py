@@ -350,15 +350,23 @@ def estimator(
     recentre: Callable[[str], bool] = lambda key: False,
 ) -> Callable[..., Estimate]:
     """est(key, reason=None, transform=None) -> Estimate, from point values and bootstrap draws
-    (a key absent from `point` gives `missing(reason)`)."""
+    (a key absent from `point` gives `missing(reason)`).
+
+    `transform` must be monotone (e.g. slope -> 10 ** -slope): the interval is formed (and, with
+    `recentre`, shifted) on the key's own scale and its ends are then transformed, so a shift
+    can never carry an end outside the transform's range (a negative factor, say)."""
 
     def est(key: str, reason: str | None = None, transform=None) -> Estimate:
         if key not in point:
             return missing(reason or "not estimable")
-        value = point[key]
         samples = np.asarray(draws.get(key, np.zeros(0)), np.float64)
-        if transform is not None:
-            value, samples = transform(value), transform(samples)
-        return estimate_from_draws(value, samples, reason, recentre=recentre(key))
+        estimate = estimate_from_draws(point[key], samples, reason, recentre=recentre(key))
+        if transform is None or estimate.value is None:
+            return estimate
+        value = float(transform(estimate.value))
+        if estimate.ci95 is None:
+            return Estimate(value, None, estimate.reason)
+        low, high = sorted(float(transform(end)) for end in estimate.ci95)
+        return Estimate(value, (low, high), estimate.reason)
 
     return est

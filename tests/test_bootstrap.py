@@ -157,3 +157,20 @@ def test_resampling_runs_gives_about_nominal_coverage():
             hits.append(interval is not None and interval[0] <= TRUE_SLOPE <= interval[1])
     assert 0.85 <= np.mean(direct) <= 1.0
     assert 0.7 <= np.mean(iso) <= 1.0
+
+
+def test_a_recentred_interval_of_a_transformed_number_stays_in_its_range():
+    """A factor 10 ** -slope is positive: its interval is shifted on the slope's scale, then
+    transformed, so recentring can never give a negative end (it did when shifting factors)."""
+    from analysis.bootstrap import estimator
+
+    rng = np.random.default_rng(0)
+    slopes = rng.normal(-0.5, 0.6, 400)  # a skewed factor distribution after the transform
+    point = {"slope": -1.5}  # a minimum-based statistic sits off the draws' median
+    factor = lambda s: 10.0 ** -np.asarray(s)  # noqa: E731
+    est = estimator(point, {"slope": slopes}, recentre=lambda key: True)
+    slope, exchange = est("slope"), est("slope", transform=factor)
+    low, high = exchange.ci95
+    assert 0 < low < exchange.value < high
+    assert exchange.value == pytest.approx(10**1.5)
+    assert (low, high) == pytest.approx(tuple(sorted(factor(list(slope.ci95)))))
