@@ -68,6 +68,18 @@ def snapshot_bounds(board_size: int) -> tuple[float, float]:
     return first, last * 7.0 ** (board_size - 9)
 
 
+def require_bounds(game: str, budget: float, first: float) -> None:
+    """Jones's bounds are Hex's: for another game a run must give its ``budget`` and first
+    snapshot (``snapshots.first``); raises a one-line `alphazero.config.ConfigError` otherwise."""
+    from alphazero.config import ConfigError
+
+    if game != "hex" and not (budget > 0 and first > 0):
+        raise ConfigError(
+            f"{game} has no default compute bounds (Jones's are Hex's): set budget and "
+            f"snapshots.first (in a sweep spec: budget and first_snapshot per board)"
+        )
+
+
 def snapshot_targets(first: float, last: float, count: int) -> np.ndarray:
     """``count`` log-spaced compute targets from ``first`` to ``last`` inclusive. [count] float64."""
     if count == 1:

@@ -34,7 +34,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-import games
 from alphazero import checkpoint, compute
 from alphazero.config import ConfigError, from_dict, to_dict
 from alphazero.learner import Losses, make_optimizer, update
@@ -77,7 +76,7 @@ class Progress:
 
 
 def build_env(config: TrainConfig):
-    return games.make(config.game, size=config.board_size, swap=config.swap)
+    return config.env()
 
 
 def build_model(config: TrainConfig, env):
@@ -102,7 +101,7 @@ class Trainer:
 
     def parameter_count(self) -> int:
         params = jax.eval_shape(
-            lambda: init_params(self.network, jax.random.key(0), self.config.board_size)
+            lambda: init_params(self.network, jax.random.key(0), self.env.observation_shape)
         )
         return compute.tree_size(params)
 
@@ -110,7 +109,7 @@ class Trainer:
         config = self.config
         key = jax.random.key(config.seed)
         init_key, games_key, run_key = jax.random.split(key, 3)
-        params = init_params(self.network, init_key, config.board_size)
+        params = init_params(self.network, init_key, self.env.observation_shape)
         return TrainState(
             params=params,
             opt_state=self.optimizer.init(params),
@@ -241,8 +240,10 @@ class Trainer:
 
 
 def schedule(config: TrainConfig) -> tuple[float, np.ndarray]:
-    """(budget, snapshot compute targets) for a config, with Jones's per-board defaults."""
-    first, last = compute.snapshot_bounds(config.board_size)
+    """(budget, snapshot compute targets) for a config, with Jones's per-board defaults (Hex only:
+    another game must give ``budget`` and ``snapshots.first``)."""
+    compute.require_bounds(config.game, config.budget, config.snapshots.first)
+    first, last = compute.snapshot_bounds(config.board_size) if config.game == "hex" else (0, 0)
     budget = config.budget or last
     first = config.snapshots.first or first
     if first >= budget:
