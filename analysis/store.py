@@ -277,6 +277,17 @@ def _require_board(value: object) -> int | str:
     return _require_int("board_size", value, 1)
 
 
+def board_name(label: int | str) -> str:
+    """A board label for people: ``5`` -> ``'5x5'`` (Hex), ``'c4-4x5-3'`` -> ``'4x5 connect 3'``;
+    any other text as it is."""
+    if isinstance(label, str) and not label.strip().isdigit():
+        parts = label.split("-")
+        if len(parts) == 3 and parts[0] == "c4":
+            return f"{parts[1]} connect {parts[2]}"
+        return label
+    return f"{int(label)}x{int(label)}"
+
+
 def board_order(label: int | str) -> tuple:
     """Sort key for board labels: Hex sizes by number, then text labels by their text."""
     return (1, str(label)) if isinstance(label, str) else (0, int(label))
