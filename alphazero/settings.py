@@ -280,7 +280,7 @@ class TrainConfig:
         if self.game == "hex":
             require(
                 isinstance(self.board_size, int),
-                f'board_size must be an integer for hex, got {self.board_size!r}',
+                f"board_size must be an integer for hex, got {self.board_size!r}",
             )
             require(
                 2 <= self.board_size <= 26,

@@ -407,9 +407,8 @@ def fit_elo(
     games = np.bincount(first_index, games_per_pair, count) + np.bincount(
         second_index, games_per_pair, count
     )
-    won = (
-        np.bincount(first_index, wins - 0.5 * pair_draws, count)
-        + np.bincount(second_index, losses - 0.5 * pair_draws, count)
+    won = np.bincount(first_index, wins - 0.5 * pair_draws, count) + np.bincount(
+        second_index, losses - 0.5 * pair_draws, count
     )
     drew = np.bincount(first_index, pair_draws, count) + np.bincount(
         second_index, pair_draws, count

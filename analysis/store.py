@@ -273,7 +273,9 @@ def _require_board(value: object) -> int | str:
             return _require_int("board_size", int(value.strip()), 1)
         if value and value == value.strip() and " " not in value:
             return value
-        raise ValueError(f"board_size must be an integer or a label such as 'c4-4x5-3', got {value!r}")
+        raise ValueError(
+            f"board_size must be an integer or a label such as 'c4-4x5-3', got {value!r}"
+        )
     return _require_int("board_size", value, 1)
 
 

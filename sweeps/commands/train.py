@@ -61,9 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out", required=True, help="run folder (rerun the same command to resume)"
     )
     parser.add_argument("--config", metavar="FILE.toml", help="run settings (TrainConfig keys)")
-    parser.add_argument(
-        "--game", choices=("hex", "connect_four"), help="the game (default hex)"
-    )
+    parser.add_argument("--game", choices=("hex", "connect_four"), help="the game (default hex)")
     parser.add_argument(
         "--board",
         type=board_argument,
