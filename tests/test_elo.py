@@ -457,13 +457,17 @@ def test_cli_formats_on_a_csv(tmp_path, capsys):
     code, out, _ = run_cli(capsys, "--matches", str(path), "--format", "csv")
     assert code == 0
     lines = out.strip().splitlines()
-    assert lines[0].startswith("agent,elo,elo_se,elo_vs_best,games,wins,first_move_advantage_elo")
+    assert lines[0].startswith(
+        "agent,elo,elo_se,elo_vs_best,games,wins,draws,first_move_advantage_elo"
+    )
     assert [line.split(",")[0] for line in lines[1:]] == ["strong", "middle", "random"]
 
     code, out, _ = run_cli(capsys, "--matches", str(path))
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split() == ["rank", "agent", "elo", "±", "se", "vs", "best", "games", "wins"]
+    assert lines[0].split() == [
+        "rank", "agent", "elo", "±", "se", "vs", "best", "games", "wins", "draws"
+    ]  # fmt: skip
     assert [line.split()[1] for line in lines[1:4]] == ["strong", "middle", "random"]
     assert len({len(line) for line in lines[:4]}) == 1  # aligned columns
     assert lines[4].startswith("first-mover advantage:") and "anchor: random" in lines[4]
