@@ -149,6 +149,12 @@ class ConnectFour:
         return f"{self.rows}x{self.columns}"
 
     @property
+    def board_label(self) -> str:
+        """How the store and the tournament name this board: ``'c4-6x7-4'`` (rows x columns, then
+        ``x_in_row``; see `games.board_label`)."""
+        return f"c4-{self.rows}x{self.columns}-{self.x_in_row}"
+
+    @property
     def num_cells(self) -> int:
         return self.rows * self.columns
 

@@ -109,6 +109,12 @@ class Hex:
     name = "hex"
 
     @property
+    def board_label(self) -> int:
+        """How the store and the tournament name this board: the integer size (see
+        `games.board_label`)."""
+        return self.size
+
+    @property
     def num_cells(self) -> int:
         return self.size * self.size
 

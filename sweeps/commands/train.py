@@ -17,7 +17,9 @@ HELP = "train one AlphaZero run up to a compute budget, snapshotting at log-spac
 
 # Shortcut flags and the config keys they set (applied after --config, before --set).
 _FLAGS = {
+    "game": "game",
     "board": "board_size",
+    "x_in_row": "x_in_row",
     "width": "network.width",
     "depth": "network.depth",
     "budget": "budget",
@@ -48,12 +50,26 @@ def check_budget_value(budget: float, name: str = "--budget") -> None:
         )
 
 
+def board_argument(text: str) -> int | str:
+    """``--board``: an integer (a Hex size) or a ``ROWSxCOLUMNS`` string (Connect Four)."""
+    text = text.strip()
+    return int(text) if text.isdigit() else text
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", required=True, help="run folder (rerun the same command to resume)"
     )
     parser.add_argument("--config", metavar="FILE.toml", help="run settings (TrainConfig keys)")
-    parser.add_argument("--board", type=int, help="board size S of the S x S Hex board")
+    parser.add_argument("--game", choices=("hex", "connect_four"), help="the game (default hex)")
+    parser.add_argument(
+        "--board",
+        type=board_argument,
+        help="board: Hex's size S (an S x S board), or ROWSxCOLUMNS for Connect Four (4x5)",
+    )
+    parser.add_argument(
+        "--x-in-row", dest="x_in_row", type=int, help="Connect Four: stones in a line to win"
+    )
     parser.add_argument("--width", type=int, help="network width")
     parser.add_argument("--depth", type=int, help="network depth (residual blocks)")
     parser.add_argument(
