@@ -118,7 +118,9 @@ def selfplay_move(
     age = jnp.mod(row - jnp.arange(rows), rows)  # [R] moves ago each row was written
     in_game = (age[:, None] < length[None, :]) & finished[None, :]  # [R, B]
     winner = next_games.winner[None, :].astype(jnp.int8)  # [1, B], -1 for a draw
-    outcome = jnp.where(winner < 0, 0.0, jnp.where(buffer.mover == winner, 1.0, -1.0))
+    outcome = jnp.where(buffer.mover == winner, 1.0, -1.0)
+    if env.can_draw:  # static: a game without draws (Hex) compiles exactly as before draws existed
+        outcome = jnp.where(winner < 0, 0.0, outcome)
     buffer = buffer._replace(
         value=jnp.where(in_game, outcome, buffer.value),
         resolved=buffer.resolved | in_game,

@@ -142,6 +142,8 @@ class ConnectFour:
     # ---- static description -------------------------------------------------------------
 
     name = "connect_four"
+    can_draw = True
+    """Whether a game can end with no winner (``winner`` -1): a full board with no line."""
 
     @property
     def size_label(self) -> str:

@@ -107,6 +107,8 @@ class Hex:
     # ---- static description -------------------------------------------------------------
 
     name = "hex"
+    can_draw = False
+    """Whether a game can end with no winner (``winner`` -1): never in Hex."""
 
     @property
     def board_label(self) -> int:

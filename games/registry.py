@@ -1,12 +1,13 @@
 """Name -> game factory: ``make(name, **options)`` builds a registered game.
 
 The registry is where a game is found by name, and what `alphazero` builds its environment with
-(`alphazero.trainer.build_env`). It is not all a second game needs: the training settings accept
-only the names they list (``TrainConfig.game`` is checked against ``("hex",)`` in
-`alphazero.settings`) and match play builds Hex by name (`alphazero.match`), so adding a game also
-means adding its name there. The game itself must implement the API in `games` (``init``,
-``step``, the state fields, ``size``, ``num_cells``, ``num_actions``, ``observation_shape``,
-``max_game_length``, ``canonical_action_map``, and ``pack``/``unpack`` for the native search, as
+(`alphazero.settings.TrainConfig.env`). It is not all a second game needs: the training settings
+accept only the names they list (`alphazero.settings.GAMES`), and stores, tournaments and match
+play name a board by its label (`board_label`, read back by `make_board`), so adding a game also
+means adding its name there and a label form here. The game itself must implement the API in
+`games` (``init``, ``step``, the state fields with ``winner`` -1 for a draw, ``size``,
+``num_cells``, ``num_actions``, ``observation_shape``, ``max_game_length``, ``can_draw``,
+``board_label``, ``canonical_action_map``, and ``pack``/``unpack`` for the native search, as
 `games.hex.Hex` does).
 """
 

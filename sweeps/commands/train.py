@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 
 HELP = "train one AlphaZero run up to a compute budget, snapshotting at log-spaced compute"
 
@@ -51,9 +52,16 @@ def check_budget_value(budget: float, name: str = "--budget") -> None:
 
 
 def board_argument(text: str) -> int | str:
-    """``--board``: an integer (a Hex size) or a ``ROWSxCOLUMNS`` string (Connect Four)."""
+    """``--board``: an integer (a Hex size) or a ``ROWSxCOLUMNS`` string (Connect Four); anything
+    else is an argparse error naming both forms."""
     text = text.strip()
-    return int(text) if text.isdigit() else text
+    if text.isdigit():
+        return int(text)
+    if re.fullmatch(r"\d+x\d+", text):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"expected a Hex size (an integer) or ROWSxCOLUMNS such as 4x5, got {text!r}"
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
