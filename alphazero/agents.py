@@ -114,8 +114,9 @@ class NetworkAgent:
         return self.kind.simulations
 
     @property
-    def board_size(self) -> int:
-        return self.kind.config.board_size
+    def board_size(self) -> int | str:
+        """The board's label (`games.board_label`): Hex's integer size or ``'c4-RxC-X'``."""
+        return self.kind.config.board_label
 
     def act(self, key: jax.Array, states) -> jax.Array:
         return _policy_program(self.kind)(self.params, key, states)
@@ -145,6 +146,7 @@ def _kind_config(config: TrainConfig) -> TrainConfig:
         game=config.game,
         board_size=config.board_size,
         swap=config.swap,
+        x_in_row=config.x_in_row,
         network=config.network,
         search=config.search,
     )
@@ -162,7 +164,7 @@ def untrained_agent(config: TrainConfig, simulations: int, seed: int = 0, greedy
     """An agent with freshly initialised parameters."""
     env = build_env(config)
     network, _ = build_model(config, env)
-    params = init_params(network, jax.random.key(seed), config.board_size)
+    params = init_params(network, jax.random.key(seed), env.observation_shape)
     return make_agent(config, params, simulations, greedy, name=f"untrained@{simulations}")
 
 
@@ -174,7 +176,9 @@ def load_agent(snapshot_path: str | Path, simulations: int = 0, greedy: bool = F
     env = build_env(config)
     network, _ = build_model(config, env)
     # Only the structure is needed: shapes, not an initialisation (which would compile per shape).
-    template = jax.eval_shape(lambda: init_params(network, jax.random.key(0), config.board_size))
+    template = jax.eval_shape(
+        lambda: init_params(network, jax.random.key(0), env.observation_shape)
+    )
     params, _ = checkpoint.load(path, template=template)
     params = jax.tree.map(jnp.asarray, params)
     name = f"{path.parent.parent.name}/{path.stem}@{simulations}"

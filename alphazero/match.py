@@ -15,7 +15,8 @@ programs grows with the number of agent kinds times a few padded sizes, never wi
 the batches vary (each loaded program maps memory, so an unbounded count would exhaust the
 process's map limit in a long tournament).
 
-Results are first-mover based, as the store keeps them: (first, second, first_wins, second_wins).
+Results are first-mover based, as the store keeps them: (first, second, first_wins, second_wins,
+draws); a draw is a game that ended with no winner (Connect Four's full board; Hex has none).
 """
 
 from __future__ import annotations
@@ -34,16 +35,18 @@ from alphazero.agents import NetworkAgent, stacked_policy_program
 
 @dataclasses.dataclass(frozen=True)
 class MatchResult:
-    """Games of one pairing: ``first_wins`` for the agent that moved first, per ordering."""
+    """Games of one pairing: ``first_wins`` for the agent that moved first, per ordering, and the
+    ``draws`` (games with no winner)."""
 
     first: str
     second: str
     first_wins: int
     second_wins: int
+    draws: int = 0
 
     @property
     def games(self) -> int:
-        return self.first_wins + self.second_wins
+        return self.first_wins + self.second_wins + self.draws
 
 
 @functools.cache
@@ -57,7 +60,7 @@ def _initial(env, num_games: int):
 
 
 def _env_for(agent):
-    return games.make("hex", size=agent.board_size, swap=_swap(agent))
+    return games.make_board(agent.board_size, swap=_swap(agent))
 
 
 def _swap(agent) -> bool:
@@ -69,12 +72,11 @@ def _take(tree, start, stop):
 
 
 def _final_winners(states, count: int | None = None) -> np.ndarray:
-    """The winner of each of the first ``count`` (default all) games (0 black, 1 white); a game
-    still running is a bug."""
-    winners = np.asarray(states.winner)[:count]
-    if (winners < 0).any():
+    """The winner of each of the first ``count`` (default all) games (0 the first mover, 1 the
+    second, -1 a draw); a game still running is a bug."""
+    if not np.asarray(states.terminated)[:count].all():
         raise RuntimeError("a match ended with unfinished games; this is a bug")
-    return winners
+    return np.asarray(states.winner)[:count]
 
 
 def _pair_results(agent_a, agent_b, winners: np.ndarray) -> list[MatchResult]:
@@ -83,8 +85,20 @@ def _pair_results(agent_a, agent_b, winners: np.ndarray) -> list[MatchResult]:
     half = winners.shape[0] // 2
     first, second = winners[:half], winners[half:]
     return [
-        MatchResult(agent_a.name, agent_b.name, int((first == 0).sum()), int((first == 1).sum())),
-        MatchResult(agent_b.name, agent_a.name, int((second == 0).sum()), int((second == 1).sum())),
+        MatchResult(
+            agent_a.name,
+            agent_b.name,
+            int((first == 0).sum()),
+            int((first == 1).sum()),
+            int((first < 0).sum()),
+        ),
+        MatchResult(
+            agent_b.name,
+            agent_a.name,
+            int((second == 0).sum()),
+            int((second == 1).sum()),
+            int((second < 0).sum()),
+        ),
     ]
 
 

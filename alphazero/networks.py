@@ -1,7 +1,8 @@
 """Policy-value networks in flax.
 
-Both take the mover's-view observation [B, S, S, 2] and return canonical policy logits [B, N] and a
-value [B] in [-1, 1] (from the mover's side). N = S*S, or S*S + 1 with the swap rule.
+Both take the mover's-view observation [B, H, W, 2] (Hex: H = W = S; Connect Four: rows x columns)
+and return canonical policy logits [B, N] and a value [B] in [-1, 1] (from the mover's side).
+Hex: N = S*S, or S*S + 1 with the swap rule; Connect Four: N = W (the columns).
 
 - `ResidualMLP` is Jones's family: flatten -> Dense(width) -> `depth` blocks of
   x + alpha * Dense(relu(x)) with alpha a learnt scalar starting at 0 (ReZero), orthogonal init, no
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from flax import linen as nn
 
 from alphazero.settings import NetworkConfig
@@ -60,7 +62,8 @@ class ConvResNet(nn.Module):
 
     @nn.compact
     def __call__(self, observation):  # [B, S, S, 2]
-        batch, size = observation.shape[0], observation.shape[1]
+        batch, height, width = observation.shape[:3]
+        cells_count = height * width
         conv = lambda features, kernel: nn.Conv(  # noqa: E731
             features, (kernel, kernel), padding="SAME", dtype=self.dtype
         )
@@ -69,33 +72,47 @@ class ConvResNet(nn.Module):
             y = nn.relu(conv(self.channels, 3)(x))
             y = conv(self.channels, 3)(y)
             x = nn.relu(x + y)
-        cells = conv(1, 1)(x).reshape(batch, size * size)  # [B, S^2]
-        if self.num_actions > size * size:  # the swap action gets its own logit
+        if self.num_actions < cells_count:  # actions are not cells (Connect Four's columns)
+            features = conv(2, 1)(x).reshape(batch, 2 * cells_count)
+            cells = nn.Dense(self.num_actions, dtype=self.dtype)(nn.relu(features))
+        else:
+            cells = conv(1, 1)(x).reshape(batch, cells_count)  # [B, H W]
+        if self.num_actions > cells_count:  # the swap action gets its own logit
             pooled = x.mean(axis=(1, 2))
-            extra = nn.Dense(self.num_actions - size * size, dtype=self.dtype)(pooled)
+            extra = nn.Dense(self.num_actions - cells_count, dtype=self.dtype)(pooled)
             cells = jnp.concatenate([cells, extra], axis=-1)
         hidden = nn.relu(nn.Dense(self.channels, dtype=self.dtype)(x.mean(axis=(1, 2))))
         value = nn.Dense(1, dtype=self.dtype)(hidden)[:, 0]
         return cells.astype(jnp.float32), jnp.tanh(value.astype(jnp.float32))
 
 
-def make_network(config: NetworkConfig, board_size: int, num_actions: int) -> nn.Module:
-    """The flax module for ``config`` on a ``board_size`` board with ``num_actions`` outputs."""
+def make_network(config: NetworkConfig, board_size, num_actions: int) -> nn.Module:
+    """The flax module for ``config`` with ``num_actions`` outputs (the board's shape comes from
+    the observation; ``board_size`` is kept for callers that pass it)."""
     dtype = jnp.bfloat16 if config.dtype == "bfloat16" else jnp.float32
     if config.family == "mlp":
         return ResidualMLP(config.width, config.depth, num_actions, dtype=dtype)
     return ConvResNet(config.channels, config.blocks, num_actions, dtype=dtype)
 
 
-def init_params(network: nn.Module, key: jax.Array, board_size: int):
-    """Initial parameters (float32) for a batch-of-one dummy observation."""
-    dummy = jnp.zeros((1, board_size, board_size, 2), jnp.float32)
+def _observation_shape(board) -> tuple[int, ...]:
+    """An observation shape (H, W, 2) from itself or from a Hex size S (an S x S board)."""
+    if isinstance(board, tuple | list):
+        return tuple(int(side) for side in board)
+    return (int(board), int(board), 2)
+
+
+def init_params(network: nn.Module, key: jax.Array, board):
+    """Initial parameters (float32) for a batch-of-one dummy observation. ``board`` is the game's
+    ``observation_shape`` (H, W, 2), or a Hex size S for an S x S board."""
+    dummy = jnp.zeros((1, *_observation_shape(board)), jnp.float32)
     return network.init(key, dummy)
 
 
-def mlp_parameter_count(board_size: int, width: int, depth: int, num_actions: int) -> int:
-    """Jones's MLP parameter count: stem, ``depth`` blocks (weights, bias, alpha), two heads."""
-    inputs = 2 * board_size * board_size
+def mlp_parameter_count(board, width: int, depth: int, num_actions: int) -> int:
+    """Jones's MLP parameter count: stem, ``depth`` blocks (weights, bias, alpha), two heads.
+    ``board`` is the observation shape (H, W, 2) or a Hex size S."""
+    inputs = int(np.prod(_observation_shape(board)))
     stem = inputs * width + width
     blocks = depth * (width * width + width + 1)
     policy = width * num_actions + num_actions

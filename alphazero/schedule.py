@@ -2,7 +2,8 @@
 
 Snapshot targets are log-spaced in cumulative training compute (Jones's convention or XLA's, per
 ``snapshots.schedule``) between Jones's per-board bounds (`boardscale_core.jones`), clipped to
-the run's budget. `Progress` holds a run's cumulative counters; `Progress.advance` counts one
+the run's budget; Jones's bounds are Hex's, so another game (Connect Four) must give its budget
+and first snapshot (`require_bounds`). `Progress` holds a run's cumulative counters; `Progress.advance` counts one
 iteration (positions of an uncounted buffer fill excluded when ``count_buffer_fill = false``).
 """
 
@@ -13,6 +14,7 @@ import dataclasses
 import numpy as np
 
 from alphazero import compute
+from alphazero.config import ConfigError
 from alphazero.settings import TrainConfig
 from boardscale_core import jones
 
@@ -47,9 +49,21 @@ class Progress:
         self.wall_seconds += seconds
 
 
+def require_bounds(game: str, budget: float, first: float) -> None:
+    """Jones's bounds are Hex's: for another game a run must give its ``budget`` and first
+    snapshot (``snapshots.first``); raises a one-line `alphazero.config.ConfigError` otherwise."""
+    if game != "hex" and not (budget > 0 and first > 0):
+        raise ConfigError(
+            f"{game} has no default compute bounds (Jones's are Hex's): set budget and "
+            f"snapshots.first (in a sweep spec: budget and first_snapshot per board)"
+        )
+
+
 def schedule(config: TrainConfig) -> tuple[float, np.ndarray]:
-    """(budget, snapshot compute targets) for a config, with Jones's per-board defaults."""
-    first, last = jones.snapshot_bounds(config.board_size)
+    """(budget, snapshot compute targets) for a config, with Jones's per-board defaults (Hex only:
+    another game must give ``budget`` and ``snapshots.first``)."""
+    require_bounds(config.game, config.budget, config.snapshots.first)
+    first, last = jones.snapshot_bounds(config.board_size) if config.game == "hex" else (0, 0)
     budget = config.budget or last
     first = config.snapshots.first or first
     if first >= budget:

@@ -118,7 +118,9 @@ def make_search(
     ``config.regularized_evaluation_noise`` (Jones's code noises every search)."""
     simulations = config.num_simulations if num_simulations is None else num_simulations
     recurrent_fn = make_recurrent_fn(env, model)
-    alpha = config.dirichlet_alpha or 10.0 / env.num_cells
+    # Jones's 10 / cells, where a move is a cell; a game with fewer actions than cells (Connect
+    # Four's columns) spreads the same 10 over its actions. Hex (cells <= actions) is unchanged.
+    alpha = config.dirichlet_alpha or 10.0 / min(env.num_cells, env.num_actions)
     regularized = config.algorithm == "regularized"
     noisy = root_noise or (regularized and config.regularized_evaluation_noise)
     fraction = config.dirichlet_fraction if noisy else 0.0

@@ -3,11 +3,12 @@
 The replay buffer is a ring of ``R`` rows, one row per self-play move, each holding that move's
 position from all ``B`` games. A position is written the moment it is played, with its value target
 unknown; when a game ends, every row of that game (the last ``length`` rows of its column) gets its
-target at once: +1 where the mover of that position went on to win, -1 where it lost. So targets are
+target at once: +1 where the mover of that position went on to win, -1 where it lost, 0 for a draw
+(a game that ended with no winner, as a full Connect Four board). So targets are
 the final outcome from the mover's view, nothing is copied per game, and a position is usable from
 the move its game ends until its row is overwritten. ``R`` must exceed the longest game.
 
-Shapes: R rows, B games, S board size, N actions.
+Shapes: R rows, B games, H x W the observation's board (Hex: S x S), N actions.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from alphazero.search import choose
 
 
 class ReplayBuffer(NamedTuple):
-    observation: jax.Array  # [R, B, S, S, 2] int8, mover's view
+    observation: jax.Array  # [R, B, H, W, 2] int8, mover's view
     legal: jax.Array  # [R, B, N] bool, canonical legal actions
     policy: jax.Array  # [R, B, N] float32, canonical search policy (the policy target)
     mover: jax.Array  # [R, B] int8, the player to move
@@ -46,9 +47,8 @@ class MoveStats(NamedTuple):
 def init_selfplay(env, key, num_games: int, rows: int) -> SelfPlayState:
     """Fresh games and an empty buffer."""
     games = jax.vmap(env.init)(jax.random.split(key, num_games))
-    size = env.size
     buffer = ReplayBuffer(
-        observation=jnp.zeros((rows, num_games, size, size, 2), jnp.int8),
+        observation=jnp.zeros((rows, num_games, *env.observation_shape), jnp.int8),
         legal=jnp.zeros((rows, num_games, env.num_actions), jnp.bool_),
         policy=jnp.zeros((rows, num_games, env.num_actions), jnp.float32),
         mover=jnp.zeros((rows, num_games), jnp.int8),
@@ -117,7 +117,10 @@ def selfplay_move(
     rows = buffer.mover.shape[0]
     age = jnp.mod(row - jnp.arange(rows), rows)  # [R] moves ago each row was written
     in_game = (age[:, None] < length[None, :]) & finished[None, :]  # [R, B]
-    outcome = jnp.where(buffer.mover == next_games.winner[None, :].astype(jnp.int8), 1.0, -1.0)
+    winner = next_games.winner[None, :].astype(jnp.int8)  # [1, B], -1 for a draw
+    outcome = jnp.where(buffer.mover == winner, 1.0, -1.0)
+    if env.can_draw:  # static: a game without draws (Hex) compiles exactly as before draws existed
+        outcome = jnp.where(winner < 0, 0.0, outcome)
     buffer = buffer._replace(
         value=jnp.where(in_game, outcome, buffer.value),
         resolved=buffer.resolved | in_game,

@@ -7,8 +7,10 @@ import json
 import math
 from typing import Any
 
-from alphazero.config import choice, require
+from alphazero.config import ConfigError, choice, require
 from boardscale_core import jones
+
+GAMES = ("hex", "connect_four")
 
 FAMILIES = ("mlp", "resnet")
 DTYPES = ("float32", "bfloat16")
@@ -233,14 +235,21 @@ class TrainConfig:
     snapshot schedule's unit; 0 means the board's upper bound from Jones's paper) or a
     ``sample_cap`` (self-play positions counted; 0 means none), whichever comes first.
 
+    ``game`` is ``"hex"`` (``board_size`` an integer S: an S x S board) or ``"connect_four"``
+    (``board_size`` a string ``"ROWSxCOLUMNS"`` such as ``"4x5"``, with ``x_in_row`` stones in a
+    line to win; ``x_in_row`` is Connect Four's only and stays 4 for Hex). Connect Four has no
+    swap rule, no Jones profile and no Jones bounds: give its ``budget`` and
+    ``snapshots.first`` explicitly.
+
     ``profile = "jones"`` starts from Jones's settings for the board (`jones_profile`); settings
     given explicitly override the profile's. ``count_buffer_fill = false`` leaves the positions
     that first fill the replay buffer out of the sample and compute counts (Jones's accounting).
     """
 
     game: str = "hex"
-    board_size: int = 4
+    board_size: int | str = 4
     swap: bool = False
+    x_in_row: int = 4
     seed: int = 0
     budget: float = 0.0
     network: NetworkConfig = NetworkConfig()
@@ -259,23 +268,56 @@ class TrainConfig:
         choice(profile, PROFILES, "profile")
         if not profile or not isinstance(data.get("board_size", 4), int):
             return data
+        if data.get("game", "hex") != "hex":
+            raise ConfigError(f'profile "{profile}" is for Hex; game is {data.get("game")!r}')
         base = jones_profile(data.get("board_size", 4), bool(data.get("swap", False)))
         return _merged(base, data)
 
     def __post_init__(self):
-        choice(self.game, ("hex",), "game")
+        choice(self.game, GAMES, "game")
         choice(self.profile, PROFILES, "profile")
         require(self.sample_cap >= 0, f"sample_cap must be 0 or more, got {self.sample_cap:g}")
-        require(
-            2 <= self.board_size <= 26,
-            f"board_size must be between 2 and 26, got {self.board_size}",
-        )
+        if self.game == "hex":
+            require(
+                isinstance(self.board_size, int),
+                f"board_size must be an integer for hex, got {self.board_size!r}",
+            )
+            require(
+                2 <= self.board_size <= 26,
+                f"board_size must be between 2 and 26, got {self.board_size}",
+            )
+            require(
+                self.x_in_row == 4, f"x_in_row is a connect_four setting; hex got {self.x_in_row}"
+            )
+        else:
+            require(
+                isinstance(self.board_size, str),
+                f'board_size must be "ROWSxCOLUMNS" (such as "4x5") for {self.game}, '
+                f"got {self.board_size!r}",
+            )
+        env = self.env()
         require(
             math.isfinite(self.budget) and self.budget >= 0,
             f"budget must be a finite number of FLOPs, 0 or more, got {self.budget:g}",
         )
         require(
-            self.learner.buffer_steps >= self.board_size**2 + int(self.swap) + 1,
-            f"learner.buffer_steps must be longer than a game ({self.board_size**2 + 1} moves), "
+            self.learner.buffer_steps >= env.max_game_length + 1,
+            f"learner.buffer_steps must be longer than a game ({env.max_game_length + 1} moves), "
             f"got {self.learner.buffer_steps}",
         )
+
+    def env(self):
+        """The game of this config (`games.make`); a bad size or option is a `ConfigError`."""
+        import games
+
+        options = {} if self.game == "hex" else {"x_in_row": self.x_in_row}
+        try:
+            return games.make(self.game, size=self.board_size, swap=self.swap, **options)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+
+    @property
+    def board_label(self) -> int | str:
+        """The board's label in stores and tournaments (`games.board_label`): Hex's integer
+        size, or ``'c4-RxC-X'``."""
+        return self.env().board_label

@@ -20,7 +20,6 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-import games
 from alphazero import compute
 from alphazero.config import to_dict
 from alphazero.learner import Losses, make_optimizer, update
@@ -55,8 +54,8 @@ class TrainFunctions(NamedTuple):
 
 
 def build_env(config: TrainConfig):
-    """The game a config trains on."""
-    return games.make(config.game, size=config.board_size, swap=config.swap)
+    """The game a config trains on (`TrainConfig.env`)."""
+    return config.env()
 
 
 def build_model(config: TrainConfig, env):
@@ -79,7 +78,7 @@ def make_train(config: TrainConfig, env=None, network=None, search=None, optimiz
 
     def init(key: jax.Array) -> TrainState:
         init_key, games_key, run_key = jax.random.split(key, 3)
-        params = init_params(network, init_key, config.board_size)
+        params = init_params(network, init_key, env.observation_shape)
         return TrainState(
             params=params,
             opt_state=optimizer.init(params),
@@ -168,7 +167,7 @@ class Trainer:
 
     def parameter_count(self) -> int:
         params = jax.eval_shape(
-            lambda: init_params(self.network, jax.random.key(0), self.config.board_size)
+            lambda: init_params(self.network, jax.random.key(0), self.env.observation_shape)
         )
         return compute.tree_size(params)
 

@@ -73,6 +73,21 @@ def _numeric_column(table: Mapping[str, np.ndarray], name: str) -> np.ndarray:
     return column.astype(np.float64)
 
 
+def _require_hex_boards(boards: np.ndarray) -> None:
+    """The frontier and exchange fits are Jones's, over Hex board sizes: a board label that is not
+    a size (Connect Four's ``'c4-RxC-X'``, see `analysis.store.board_name`) is a one-line
+    ValueError naming it, not a failed number conversion."""
+    if boards.dtype != object and boards.dtype.kind not in "US":
+        return
+    for label in boards.tolist():
+        text = str(label).strip()
+        if text.startswith("c4-"):
+            raise ValueError(
+                f"board {text!r} is Connect Four: the frontier and exchange fits are for Hex board "
+                "sizes; rate its agents with `boardscale elo`"
+            )
+
+
 def frontier_simulations(
     table: Mapping[str, np.ndarray], train_simulations: int | None = None
 ) -> tuple[int | None, str]:
@@ -203,6 +218,7 @@ def prepare_agents(
     if rows == 0:
         raise ValueError("agent table has no rows")
     columns: Table = {name: np.asarray(values) for name, values in table.items()}
+    _require_hex_boards(columns["board_size"])
     for name in ("board_size", "train_flops", "test_flops", "elo"):
         columns[name] = _numeric_column(columns, name)
     if "elo_se" in columns:

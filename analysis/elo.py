@@ -8,6 +8,15 @@ where h is the first-mover advantage, shared by all agents on a board. Hex has n
 game is one Bernoulli outcome. Elo is the natural-unit rating times 400 / ln 10 (about 173.7): a
 100-Elo gap means the stronger side scores about 64%.
 
+Draws (Connect Four has them; Hex has none) count as half a win for each side: a pair's draws d
+add d/2 to the first mover's wins and d/2 to the second's, and the likelihood is the Bradley-Terry
+one over these fractional scores (the "draw = half a point" rule of Elo's own chess ratings, not a
+Davidson draw term). So the ratings are those that predict each pair's mean score, and a drawn game
+weighs in the information (and so the error bars) as one game with score 1/2. Where draws are
+frequent the spread of a game's score is smaller than a Bernoulli game's with the same mean, so
+the Laplace errors are then conservative (too wide, never too narrow). `Ratings.games` counts
+draws as games; `Ratings.wins` counts won games only; `Ratings.draws` the drawn ones.
+
 Prior. Every r_i and h gets an independent Gaussian prior N(0, sigma^2) with a weak sigma (10
 natural units, about 1,737 Elo, by default). The likelihood only sees rating differences, so the
 prior mostly fixes the overall level (the raw fit has mean 0) and makes the Hessian invertible;
@@ -64,6 +73,8 @@ AUTO_ANCHOR = "random*"
 "random"; ratings are centred on their mean when no agent matches."""
 
 MATCH_COLUMNS = ("first", "second", "first_wins", "second_wins")
+DRAWS_COLUMN = "draws"
+"""Optional match column: games with no winner, counted as half a win for each side."""
 COLOURS = ("term", "symmetric")
 """Colour treatments of `fit_elo`: a first-mover term, or Jones's colour-symmetrised win rates."""
 
@@ -83,7 +94,7 @@ class Ratings:
         anchor itself) or of the centred rating (Laplace approximation).
       elo_vs_best: [N] float64 `elo - max(elo)`: 0 for the best agent, negative for the others.
       games: [N] int64 games each agent played.
-      wins: [N] int64 games each agent won.
+      wins: [N] int64 games each agent won (draws excluded).
       first_move_advantage: fitted h in Elo (0 when the fit had no first-mover term).
       first_move_advantage_se: its standard error in Elo (0 without the term).
       covariance: [N, N] float64 covariance, in Elo^2, of `elo` (the anchored / centred ratings).
@@ -93,6 +104,7 @@ class Ratings:
         prior excluded).
       iterations: int, Newton steps taken.
       prior_sigma: float, prior standard deviation used, in natural units.
+      draws: [N] int64 games each agent drew (all 0 without draws).
     """
 
     agents: np.ndarray  # [N]
@@ -108,6 +120,11 @@ class Ratings:
     log_likelihood: float
     iterations: int
     prior_sigma: float
+    draws: np.ndarray | None = None  # [N]; None is read as no draws
+
+    def __post_init__(self):
+        if self.draws is None:
+            object.__setattr__(self, "draws", np.zeros(len(self.agents), np.int64))
 
     def __len__(self) -> int:
         return len(self.agents)
@@ -120,7 +137,7 @@ class Ratings:
         raise ValueError(f"agent {agent!r} is not among the {len(self.agents)} rated agents")
 
     def table(self) -> Table:
-        """The ratings as a table: agent, elo, elo_se, elo_vs_best, games, wins ([N] each)."""
+        """The ratings as a table: agent, elo, elo_se, elo_vs_best, games, wins, draws ([N])."""
         return {
             "agent": self.agents.copy(),
             "elo": self.elo.copy(),
@@ -128,6 +145,7 @@ class Ratings:
             "elo_vs_best": self.elo_vs_best.copy(),
             "games": self.games.copy(),
             "wins": self.wins.copy(),
+            "draws": self.draws.copy(),
         }
 
     def difference_variance(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -305,8 +323,10 @@ def fit_elo(
 
     Args:
       matches: a table with columns `first`, `second` (agent names as str, or integer ids; [P]
-        each; `first` moved first), `first_wins`, `second_wins` (whole numbers >= 0, [P] each).
-        Several rows per ordered pair are allowed and added up; rows with no games are ignored.
+        each; `first` moved first), `first_wins`, `second_wins` (whole numbers >= 0, [P] each),
+        and optionally `draws` (whole numbers >= 0 [P]; each draw counts as half a win for each
+        side, see the module docstring). Several rows per ordered pair are allowed and added up;
+        rows with no games are ignored.
       anchor: the agent whose rating is fixed at 0 (a name or id), a name prefix ending in "*"
         (the agent named exactly the prefix if present, else the first matching name in sorted
         order), or None to centre ratings on their mean. The default, `AUTO_ANCHOR`, anchors on a
@@ -345,6 +365,8 @@ def fit_elo(
         if not (math.isfinite(float(value)) and float(value) > 0):
             raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     columns = {name: np.asarray(matches[name]) for name in MATCH_COLUMNS}
+    if DRAWS_COLUMN in matches:
+        columns[DRAWS_COLUMN] = np.asarray(matches[DRAWS_COLUMN])
     num_rows(columns)
     if len(columns["first"]) == 0:
         raise ValueError("no matches to rate: the match table has no rows")
@@ -354,24 +376,30 @@ def fit_elo(
         raise ValueError("match columns 'first' and 'second' must both hold names or both ids")
     first_wins = _counts(columns["first_wins"], "first_wins")
     second_wins = _counts(columns["second_wins"], "second_wins")
+    if DRAWS_COLUMN in columns:
+        drawn = _counts(columns[DRAWS_COLUMN], DRAWS_COLUMN)
+    else:
+        drawn = np.zeros_like(first_wins)
     same = first_names == second_names
     if np.any(same):
         row = int(np.flatnonzero(same)[0])
         raise ValueError(f"match row {row}: agent {first_names[row]!r} cannot play itself")
 
-    played = (first_wins + second_wins) > 0
+    played = (first_wins + second_wins + drawn) > 0
     if not played.any():
-        raise ValueError("no games to rate: every match row has 0 wins on both sides")
+        raise ValueError("no games to rate: every match row has 0 games (wins and draws)")
     first_names, second_names = first_names[played], second_names[played]
-    first_wins, second_wins = first_wins[played], second_wins[played]
+    first_wins, second_wins, drawn = first_wins[played], second_wins[played], drawn[played]
 
     agents, inverse = np.unique(np.concatenate([first_names, second_names]), return_inverse=True)
     count = len(agents)
     first_index, second_index = inverse[: len(first_names)], inverse[len(first_names) :]
     # Add up rows of one ordered pair so the per-iteration work scales with distinct pairs.
     pair_code, pair_inverse = np.unique(first_index * count + second_index, return_inverse=True)
-    wins = np.bincount(pair_inverse, first_wins, minlength=len(pair_code))
-    losses = np.bincount(pair_inverse, second_wins, minlength=len(pair_code))
+    pair_draws = np.bincount(pair_inverse, drawn, minlength=len(pair_code))
+    # A draw is half a win for each side (module docstring).
+    wins = np.bincount(pair_inverse, first_wins, minlength=len(pair_code)) + 0.5 * pair_draws
+    losses = np.bincount(pair_inverse, second_wins, minlength=len(pair_code)) + 0.5 * pair_draws
     first_index, second_index = pair_code // count, pair_code % count
     _check_connected(agents, first_index, second_index)
     anchor_position = _resolve_anchor(agents, anchor)
@@ -379,7 +407,12 @@ def fit_elo(
     games = np.bincount(first_index, games_per_pair, count) + np.bincount(
         second_index, games_per_pair, count
     )
-    won = np.bincount(first_index, wins, count) + np.bincount(second_index, losses, count)
+    won = np.bincount(first_index, wins - 0.5 * pair_draws, count) + np.bincount(
+        second_index, losses - 0.5 * pair_draws, count
+    )
+    drew = np.bincount(first_index, pair_draws, count) + np.bincount(
+        second_index, pair_draws, count
+    )
     if colour == "symmetric":
         first_index, second_index, wins, losses = _symmetrise(
             first_index, second_index, wins.astype(np.float64), losses.astype(np.float64)
@@ -428,6 +461,7 @@ def fit_elo(
         log_likelihood=log_likelihood,
         iterations=iterations,
         prior_sigma=float(prior_sigma),
+        draws=np.rint(drew).astype(np.int64),
     )
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.elo import COLOURS, MATCH_COLUMNS, Ratings, fit_elo
-from analysis.store import STORE_FILENAME, Store
+from analysis.elo import COLOURS, DRAWS_COLUMN, MATCH_COLUMNS, Ratings, fit_elo
+from analysis.store import STORE_FILENAME, Store, board_name, board_order
 from analysis.tables import Table
 
 DEFAULT_ANALYSIS_COLOUR = "symmetric"
@@ -28,14 +28,15 @@ DEFAULT_ANALYSIS_COLOUR = "symmetric"
 
 
 def read_matches_csv(path: str | os.PathLike) -> Table:
-    """Read match totals from a CSV file with header `first,second,first_wins,second_wins`.
+    """Read match totals from a CSV file with header `first,second,first_wins,second_wins` and an
+    optional `draws` column (games with no winner; absent means none).
 
     Agent names are free text (quote them if they contain commas); surrounding spaces are
     stripped. Extra columns are ignored and blank lines skipped.
 
     Returns:
       {"first": object [P] of str, "second": object [P] of str, "first_wins": int64 [P],
-       "second_wins": int64 [P]}.
+       "second_wins": int64 [P], "draws": int64 [P] (zeros without the column)}.
 
     Raises:
       ValueError naming the file and line number of the first malformed row (wrong field count,
@@ -61,7 +62,8 @@ def read_matches_csv(path: str | os.PathLike) -> Table:
                 f"(expected {','.join(MATCH_COLUMNS)})"
             )
         positions = [header.index(name) for name in MATCH_COLUMNS]
-        table: dict[str, list] = {name: [] for name in MATCH_COLUMNS}
+        draws_position = header.index(DRAWS_COLUMN) if DRAWS_COLUMN in header else None
+        table: dict[str, list] = {name: [] for name in (*MATCH_COLUMNS, DRAWS_COLUMN)}
         for fields in reader:
             if not any(field.strip() for field in fields):
                 continue
@@ -77,7 +79,12 @@ def read_matches_csv(path: str | os.PathLike) -> Table:
                 raise ValueError(f"{where}: agent {first!r} cannot play itself")
             table["first"].append(first)
             table["second"].append(second)
-            for field, text in (("first_wins", first_wins), ("second_wins", second_wins)):
+            draws = "0" if draws_position is None else fields[draws_position]
+            for field, text in (
+                ("first_wins", first_wins),
+                ("second_wins", second_wins),
+                (DRAWS_COLUMN, draws),
+            ):
                 stripped = text.strip()
                 if not stripped.isdigit():
                     raise ValueError(f"{where}: {field} must be a whole number >= 0, got {text!r}")
@@ -87,13 +94,14 @@ def read_matches_csv(path: str | os.PathLike) -> Table:
         "second": np.array(table["second"], dtype=object),
         "first_wins": np.array(table["first_wins"], dtype=np.int64),
         "second_wins": np.array(table["second_wins"], dtype=np.int64),
+        "draws": np.array(table[DRAWS_COLUMN], dtype=np.int64),
     }
 
 
 # -- the results store ---------------------------------------------------------------------------
 
 
-def rate_board(store: Store, board_size: int, **fit_options) -> Ratings:
+def rate_board(store: Store, board_size: int | str, **fit_options) -> Ratings:
     """Fit ratings to every match on one board of a results store, keyed by agent id.
 
     `Ratings.agents` are the store's agent ids (int64); only agents with at least one game are
@@ -113,6 +121,7 @@ def rate_board(store: Store, board_size: int, **fit_options) -> Ratings:
         "second": np.asarray(totals["second_agent"], np.int64),
         "first_wins": totals["first_wins"],
         "second_wins": totals["second_wins"],
+        "draws": totals["draws"],
     }
     if "anchor" not in fit_options:
         played = set(matches["first"].tolist()) | set(matches["second"].tolist())
@@ -128,7 +137,7 @@ def rate_board(store: Store, board_size: int, **fit_options) -> Ratings:
         raise ValueError(f"board {board_size}: {error}") from None
 
 
-def rate_store(store: Store, board_size: int, **fit_options) -> Ratings:
+def rate_store(store: Store, board_size: int | str, **fit_options) -> Ratings:
     """`rate_board` with the agents (and anchor) given by their store names, for display.
 
     `fit_options["anchor"]` may be a name (or a name prefix ending in "*").
@@ -195,7 +204,7 @@ def sweep_settings(sweep_dir: str | os.PathLike) -> dict[str, object]:
                     "learning rate": float(learner["learning_rate"]),
                     "random self-play moves": float(selfplay.get("random_move_fraction", 0.0)),
                     "sample reuse (learner positions per new position)": round(reuse, 3),
-                    "board sizes": int(size),
+                    "board sizes": size,
                 }
             except (ValueError, KeyError, TypeError, ZeroDivisionError):
                 continue
@@ -203,11 +212,11 @@ def sweep_settings(sweep_dir: str | os.PathLike) -> dict[str, object]:
                 values.setdefault(key, set()).add(value)
     out: dict[str, object] = {}
     for key, found in values.items():
-        ordered = sorted(found)
         if key == "board sizes":
-            out[key] = ", ".join(f"{size}x{size}" for size in ordered)
-        else:
-            out[key] = ordered[0] if len(ordered) == 1 else ordered
+            out[key] = ", ".join(board_name(size) for size in sorted(found, key=board_order))
+            continue
+        ordered = sorted(found)
+        out[key] = ordered[0] if len(ordered) == 1 else ordered
     return out
 
 
@@ -227,7 +236,7 @@ def sweep_agents(
         reference players).
       elo, elo_se, elo_vs_best: float64 Elo, as in `Ratings` (anchored on the board's random
         player when present); NaN for agents without games or on boards without matches.
-      games, wins: int64 games played and won (0 without games).
+      games, wins, draws: int64 games played, won and drawn (0 without games).
 
     The ratings (board size -> `Ratings` keyed by agent id) carry the Laplace covariance the
     bootstrap draws from. `colour` is the Elo fit's colour treatment (Jones's by default).
@@ -268,7 +277,7 @@ def _join_ratings(
     table: Table, ratings: Ratings | None, training: Mapping[int, int] | None = None
 ) -> Table:
     """`table` (an agent table of one board) with reference, train_simulations, elo, elo_se,
-    elo_vs_best, games and wins columns added from `ratings`, matched by agent id (NaN / 0 for
+    elo_vs_best, games, wins and draws columns added from `ratings`, matched by agent id (NaN / 0 for
     unrated agents)."""
     rows = len(table["agent_id"])
     table = dict(table)
@@ -283,7 +292,7 @@ def _join_ratings(
     )
     for name in ("elo", "elo_se", "elo_vs_best"):
         table[name] = np.full(rows, np.nan)
-    for name in ("games", "wins"):
+    for name in ("games", "wins", "draws"):
         table[name] = np.zeros(rows, np.int64)
     if ratings is None:
         return table
@@ -292,6 +301,6 @@ def _join_ratings(
         index = position.get(int(agent))
         if index is None:
             continue
-        for column in ("elo", "elo_se", "elo_vs_best", "games", "wins"):
+        for column in ("elo", "elo_se", "elo_vs_best", "games", "wins", "draws"):
             table[column][row] = getattr(ratings, column)[index]
     return table

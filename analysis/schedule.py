@@ -229,7 +229,10 @@ def _games_per_unordered_pair(
     else:
         raise ValueError("match totals need columns first_agent, second_agent (or first, second)")
     _require_columns(totals, ("first_wins", "second_wins"), "match totals")
-    games = (np.asarray(totals["first_wins"]) + np.asarray(totals["second_wins"])).tolist()
+    games = np.asarray(totals["first_wins"]) + np.asarray(totals["second_wins"])
+    if "draws" in totals:  # games with no winner count as played
+        games = games + np.asarray(totals["draws"])
+    games = games.tolist()
     result: dict[tuple[int, int], int] = {}
     for a, b, count in zip(first, second, games, strict=True):
         key = (min(a, b), max(a, b))
@@ -293,7 +296,7 @@ def adaptive_pairs(
     Args:
       agents: agent table with agent_id and name (`Store.agent_table` of the board).
       totals: match totals (`Store.match_totals`): first_agent, second_agent (or first, second
-        names), first_wins, second_wins.
+        names), first_wins, second_wins, and optionally draws.
       ratings: the current fit of this board (`analysis.elo.fit_elo` / `rate_store`); agents
         without ratings are ignored (give them `seed_pairs` first).
       num_pairs: most pairs to return (>= 0).

@@ -14,7 +14,7 @@ read-only file system) serves every reader and refuses writes with a one-line `S
 Compute columns hold FLOPs in the two conventions `alphazero.compute` defines (the one place that
 states them): Jones's and XLA's.
 
-Schema (version 2). Text timestamps are ISO 8601 UTC, e.g. "2024-05-01T12:00:00.000Z".
+Schema (version 3). Text timestamps are ISO 8601 UTC, e.g. "2024-05-01T12:00:00.000Z".
 
 meta: key/value text pairs.
     application     always "boardscale"; how a store is told apart from other SQLite files.
@@ -23,7 +23,11 @@ meta: key/value text pairs.
 runs: one training run.
     id              integer primary key.
     name            unique text, e.g. "hex5-mlp-16x4-s0".
-    board_size      integer S of the S x S Hex board.
+    board_size      the board's label (`games.board_label`): Hex's integer S of the S x S
+                    board, or text for another game, e.g. 'c4-4x5-3' (Connect Four, 4 rows, 5
+                    columns, 3 in a row). The column is declared INTEGER CHECK (> 0) since version
+                    1; SQLite keeps a text label as text, and text passes the check (SQLite orders
+                    every integer below every text), so no table is rebuilt for it.
     family          network family, 'mlp' or 'resnet'.
     width, depth    integer network width (units or channels) and number of residual blocks.
     seed            integer random seed of the run.
@@ -52,15 +56,17 @@ agents: a player in the tournament.
     snapshot_id     the snapshot (snapshots.id) for kind 'snapshot', NULL otherwise.
     simulations     integer test-time MCTS simulations per move; for 'mcts' the reference bot's
                     simulations; 0 means acting on the raw policy (or not searching).
-    board_size      integer S; matches are only between agents of one board size.
+    board_size      the board's label (as in runs); matches are only between agents of one board.
     created_at      text timestamp of insertion.
 
 matches: results of one batch of games between two agents.
     id              integer primary key.
     first_agent     the agent (agents.id) that moved first in these games.
     second_agent    the agent that moved second.
-    first_wins      integer games won by first_agent (Hex has no draws).
+    first_wins      integer games won by first_agent.
     second_wins     integer games won by second_agent.
+    draws           integer games drawn (no winner; Hex has none, Connect Four does); 0 for rows
+                    stored before version 3.
     created_at      text timestamp of insertion.
     batch_id        the batch (batches.id) the games were played in; NULL for rows stored before
                     version 2 or through `add_matches`.
@@ -70,7 +76,7 @@ batches: one batch of tournament games, stored with its match rows in one transa
     id              integer primary key.
     key             unique text naming the batch, e.g. "board3/batch12"; storing a batch whose
                     key exists is a no-op.
-    board_size      integer S of the batch's games.
+    board_size      the board's label (as in runs) of the batch's games.
     number          integer, 0-based number of the batch on its board.
     created_at      text timestamp of insertion.
 """
@@ -182,10 +188,20 @@ def _add_batches(connection: sqlite3.Connection) -> None:
     )
 
 
+def _add_draws(connection: sqlite3.Connection) -> None:
+    connection.execute(
+        "ALTER TABLE matches ADD COLUMN draws INTEGER NOT NULL DEFAULT 0 CHECK (draws >= 0)"
+    )
+
+
 # MIGRATIONS[v] turns a store at schema version v into version v + 1 (version 0 is an empty file).
 # Each runs inside the transaction that also bumps schema_version, so a kill mid-migration leaves
 # the old version intact. Append new migrations; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_version_1, _add_batches]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _create_version_1,
+    _add_batches,
+    _add_draws,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -226,7 +242,12 @@ def _sql_table(cursor: sqlite3.Cursor, columns: Sequence[tuple[str, type]]) -> T
     table: Table = {}
     for position, (name, kind) in enumerate(columns):
         values = [row[position] for row in rows]
-        if kind is str:
+        if kind is BoardLabel:  # integers (Hex) stay int64; any text label makes the column text
+            if all(isinstance(value, int) for value in values):
+                table[name] = np.array(values, np.int64)
+            else:
+                table[name] = np.array([str(value) for value in values], object)
+        elif kind is str:
             table[name] = np.array(["" if value is None else value for value in values], object)
         elif kind is int:
             table[name] = np.array([-1 if value is None else value for value in values], np.int64)
@@ -235,10 +256,44 @@ def _sql_table(cursor: sqlite3.Cursor, columns: Sequence[tuple[str, type]]) -> T
     return table
 
 
-def _board_filter(board_size: int | None, column: str) -> tuple[str, tuple]:
+class BoardLabel:
+    """Column type of a board label in `_sql_table`: int64 while every label is an integer."""
+
+
+def _board_filter(board_size: int | str | None, column: str) -> tuple[str, tuple]:
     if board_size is None:
         return "", ()
-    return f" WHERE {column} = ?", (int(board_size),)
+    return f" WHERE {column} = ?", (_require_board(board_size),)
+
+
+def _require_board(value: object) -> int | str:
+    """A board label: a positive integer (Hex's size) or a non-empty text label without spaces
+    that is not an integer (e.g. 'c4-4x5-3')."""
+    if isinstance(value, str):
+        if value.strip().isdigit():
+            return _require_int("board_size", int(value.strip()), 1)
+        if value and value == value.strip() and " " not in value:
+            return value
+        raise ValueError(
+            f"board_size must be an integer or a label such as 'c4-4x5-3', got {value!r}"
+        )
+    return _require_int("board_size", value, 1)
+
+
+def board_name(label: int | str) -> str:
+    """A board label for people: ``5`` -> ``'5x5'`` (Hex), ``'c4-4x5-3'`` -> ``'4x5 connect 3'``;
+    any other text as it is."""
+    if isinstance(label, str) and not label.strip().isdigit():
+        parts = label.split("-")
+        if len(parts) == 3 and parts[0] == "c4":
+            return f"{parts[1]} connect {parts[2]}"
+        return label
+    return f"{int(label)}x{int(label)}"
+
+
+def board_order(label: int | str) -> tuple:
+    """Sort key for board labels: Hex sizes by number, then text labels by their text."""
+    return (1, str(label)) if isinstance(label, str) else (0, int(label))
 
 
 def _require_int(name: str, value: object, minimum: int | None = None) -> int:
@@ -442,7 +497,7 @@ class Store:
     def add_run(
         self,
         name: str,
-        board_size: int,
+        board_size: int | str,
         family: str,
         width: int,
         depth: int,
@@ -461,7 +516,7 @@ class Store:
             raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
         values = (
             name,
-            _require_int("board_size", board_size, 1),
+            _require_board(board_size),
             family,
             _require_int("width", width, 1),
             _require_int("depth", depth, 0),
@@ -532,7 +587,7 @@ class Store:
         self,
         name: str,
         kind: str,
-        board_size: int,
+        board_size: int | str,
         simulations: int = 0,
         snapshot_id: int | None = None,
     ) -> int:
@@ -546,7 +601,7 @@ class Store:
             raise ValueError(f"agent name must be a non-empty string, got {name!r}")
         if kind not in AGENT_KINDS:
             raise ValueError(f"agent kind must be one of {', '.join(AGENT_KINDS)}, got {kind!r}")
-        board_size = _require_int("board_size", board_size, 1)
+        board_size = _require_board(board_size)
         simulations = _require_int("simulations", simulations, 0)
         if kind == "snapshot":
             if snapshot_id is None:
@@ -586,17 +641,18 @@ class Store:
             )
         return int(row[0])
 
-    def add_matches(self, rows: Sequence[tuple[int, int, int, int]]) -> None:
+    def add_matches(self, rows: Sequence[tuple[int, ...]]) -> None:
         """Append match results, all in one transaction, with no batch (see `add_batch`).
 
         Args:
-          rows: (first_agent_id, second_agent_id, first_wins, second_wins) per batch of games,
-            first_agent_id having moved first. Both agents must exist and share a board size.
+          rows: (first_agent_id, second_agent_id, first_wins, second_wins[, draws]) per batch of
+            games, first_agent_id having moved first; draws (games with no winner) default to 0.
+            Both agents must exist and share a board.
         """
         self._insert_matches(rows, None)
 
     def add_batch(
-        self, key: str, board_size: int, number: int, rows: Sequence[tuple[int, int, int, int]]
+        self, key: str, board_size: int | str, number: int, rows: Sequence[tuple[int, ...]]
     ) -> bool:
         """Store one batch of games under the unique `key`, its match rows included, in one
         transaction. A batch whose key is already stored is left as it is (a retried task, a
@@ -610,35 +666,35 @@ class Store:
         """
         if not isinstance(key, str) or not key:
             raise ValueError(f"batch key must be a non-empty string, got {key!r}")
-        batch = (key, _require_int("board_size", board_size, 1), _require_int("number", number, 0))
+        batch = (key, _require_board(board_size), _require_int("number", number, 0))
         return self._insert_matches(rows, batch)
 
-    def batch_count(self, board_size: int) -> int:
+    def batch_count(self, board_size: int | str) -> int:
         """How many batches are stored on one board (0 for stores older than version 2)."""
         if self.schema_version < 2:
             return 0
         row = self._connection.execute(
-            "SELECT count(*) FROM batches WHERE board_size = ?", (int(board_size),)
+            "SELECT count(*) FROM batches WHERE board_size = ?", (_require_board(board_size),)
         ).fetchone()
         return int(row[0])
 
     def _insert_matches(self, rows, batch: tuple[str, int, int] | None) -> bool:
         checked = []
         for position, row in enumerate(rows):
-            if len(row) != 4:
-                raise ValueError(f"match row {position} must have 4 fields, got {len(row)}")
-            first, second, first_wins, second_wins = (
+            if len(row) not in (4, 5):
+                raise ValueError(f"match row {position} must have 4 or 5 fields, got {len(row)}")
+            first, second, first_wins, second_wins, draws = (
                 _require_int(f"match row {position} {field}", value, minimum)
                 for field, value, minimum in zip(
-                    ("first_agent", "second_agent", "first_wins", "second_wins"),
-                    row,
-                    (None, None, 0, 0),
+                    ("first_agent", "second_agent", "first_wins", "second_wins", "draws"),
+                    (*row, 0) if len(row) == 4 else row,
+                    (None, None, 0, 0, 0),
                     strict=True,
                 )
             )
             if first == second:
                 raise ValueError(f"match row {position}: agent {first} cannot play itself")
-            checked.append((first, second, first_wins, second_wins))
+            checked.append((first, second, first_wins, second_wins, draws))
         if not checked and batch is None:
             return False
         with self._transaction() as connection:
@@ -665,7 +721,7 @@ class Store:
                     tuple(identifiers),
                 ).fetchall()
             )
-            for position, (first, second, _, _) in enumerate(checked):
+            for position, (first, second, *_) in enumerate(checked):
                 for agent in (first, second):
                     if agent not in boards:
                         raise ValueError(f"match row {position}: no agent with id {agent}")
@@ -681,14 +737,14 @@ class Store:
                     )
             if batch_id is None:
                 connection.executemany(
-                    "INSERT INTO matches (first_agent, second_agent, first_wins, second_wins) "
-                    "VALUES (?, ?, ?, ?)",
+                    "INSERT INTO matches (first_agent, second_agent, first_wins, second_wins, "
+                    "draws) VALUES (?, ?, ?, ?, ?)",
                     checked,
                 )
             else:
                 connection.executemany(
                     "INSERT INTO matches (first_agent, second_agent, first_wins, second_wins, "
-                    "batch_id) VALUES (?, ?, ?, ?, ?)",
+                    "draws, batch_id) VALUES (?, ?, ?, ?, ?, ?)",
                     [(*row, batch_id) for row in checked],
                 )
         return True
@@ -699,7 +755,7 @@ class Store:
         """All runs: id, name, board_size, family, width, depth, seed, parameters, config_json,
         created_at ([N] each)."""
         columns = [
-            ("id", int), ("name", str), ("board_size", int), ("family", str), ("width", int),
+            ("id", int), ("name", str), ("board_size", BoardLabel), ("family", str), ("width", int),
             ("depth", int), ("seed", int), ("parameters", int), ("config_json", str),
             ("created_at", str),
         ]  # fmt: skip
@@ -722,12 +778,12 @@ class Store:
         )
         return _sql_table(cursor, columns)
 
-    def agents(self, board_size: int | None = None) -> Table:
+    def agents(self, board_size: int | str | None = None) -> Table:
         """Agents (on one board if given): id, name, kind, snapshot_id (-1 for none),
         simulations, board_size, created_at."""
         columns = [
             ("id", int), ("name", str), ("kind", str), ("snapshot_id", int),
-            ("simulations", int), ("board_size", int), ("created_at", str),
+            ("simulations", int), ("board_size", BoardLabel), ("created_at", str),
         ]  # fmt: skip
         names = ", ".join(name for name, _ in columns)
         where, parameters = _board_filter(board_size, "board_size")
@@ -736,16 +792,18 @@ class Store:
         )
         return _sql_table(cursor, columns)
 
-    def matches(self, board_size: int | None = None) -> Table:
+    def matches(self, board_size: int | str | None = None) -> Table:
         """Match rows as stored (on one board if given): id, first_agent, second_agent,
-        first_wins, second_wins, created_at, batch_id (-1 for none)."""
+        first_wins, second_wins, created_at, batch_id (-1 for none), draws."""
         columns = [
             ("id", int), ("first_agent", int), ("second_agent", int), ("first_wins", int),
-            ("second_wins", int), ("created_at", str), ("batch_id", int),
+            ("second_wins", int), ("created_at", str), ("batch_id", int), ("draws", int),
         ]  # fmt: skip
         names = ", ".join(f"matches.{name}" for name, _ in columns)
         if self.schema_version < 2:  # a read-only store of version 1: no batches
             names = names.replace("matches.batch_id", "NULL")
+        if self.schema_version < 3:  # a read-only store older than draws: none
+            names = names.replace("matches.draws", "0")
         where, parameters = _board_filter(board_size, "agents.board_size")
         cursor = self._connection.execute(
             f"SELECT {names} FROM matches JOIN agents ON agents.id = matches.first_agent{where} "
@@ -754,25 +812,28 @@ class Store:
         )
         return _sql_table(cursor, columns)
 
-    def match_totals(self, board_size: int | None = None) -> Table:
+    def match_totals(self, board_size: int | str | None = None) -> Table:
         """Games summed per ordered pair (on one board if given): first_agent, second_agent,
-        first_wins, second_wins (int64 [P]), ordered by (first_agent, second_agent)."""
+        first_wins, second_wins, draws (int64 [P]), ordered by (first_agent, second_agent)."""
         columns = [("first_agent", int), ("second_agent", int), ("first_wins", int),
-                   ("second_wins", int)]  # fmt: skip
+                   ("second_wins", int), ("draws", int)]  # fmt: skip
         where, parameters = _board_filter(board_size, "agents.board_size")
+        draws = "sum(draws)" if self.schema_version >= 3 else "0"
         cursor = self._connection.execute(
-            "SELECT first_agent, second_agent, sum(first_wins), sum(second_wins) FROM matches "
+            f"SELECT first_agent, second_agent, sum(first_wins), sum(second_wins), {draws} "
+            "FROM matches "
             f"JOIN agents ON agents.id = matches.first_agent{where} "
             "GROUP BY first_agent, second_agent ORDER BY first_agent, second_agent",
             parameters,
         )
         return _sql_table(cursor, columns)
 
-    def agent_table(self, board_size: int | None = None) -> Table:
+    def agent_table(self, board_size: int | str | None = None) -> Table:
         """One row per agent (on one board if given), ordered by agent id, with its compute.
 
         Columns ([N] each):
-          agent_id, name, kind, board_size, simulations (int64 / str);
+          agent_id, name, kind, board_size (int64 while every board is Hex, else the labels as
+            text), simulations;
           run (run name, "" for reference players), run_id (-1 for them), family ("" for them),
           width, depth, parameters (0 for them), snapshot_idx (-1 for them);
           train_flops: training compute of the snapshot in Jones's convention, FLOPs (0 for
@@ -792,7 +853,7 @@ class Store:
             parameters,
         )
         columns = [
-            ("agent_id", int), ("name", str), ("kind", str), ("board_size", int),
+            ("agent_id", int), ("name", str), ("kind", str), ("board_size", BoardLabel),
             ("simulations", int), ("run", str), ("run_id", int), ("family", str),
             ("width", int), ("depth", int), ("parameters", int), ("snapshot_idx", int),
             ("train_flops", float), ("train_flops_xla", float),
@@ -804,10 +865,12 @@ class Store:
         )
         return table
 
-    def board_sizes(self) -> list[int]:
-        """The board sizes that have at least one agent, ascending."""
-        cursor = self._connection.execute("SELECT DISTINCT board_size FROM agents ORDER BY 1")
-        return [int(row[0]) for row in cursor.fetchall()]
+    def board_sizes(self) -> list[int | str]:
+        """The boards (labels) that have at least one agent: Hex sizes ascending, then text
+        labels (`board_order`)."""
+        cursor = self._connection.execute("SELECT DISTINCT board_size FROM agents")
+        labels = [row[0] if isinstance(row[0], str) else int(row[0]) for row in cursor.fetchall()]
+        return sorted(labels, key=board_order)
 
 
 class _Transaction:

@@ -142,11 +142,19 @@ class ConnectFour:
     # ---- static description -------------------------------------------------------------
 
     name = "connect_four"
+    can_draw = True
+    """Whether a game can end with no winner (``winner`` -1): a full board with no line."""
 
     @property
     def size_label(self) -> str:
         """``'6x7'``: rows x columns, the form `parse_size` reads."""
         return f"{self.rows}x{self.columns}"
+
+    @property
+    def board_label(self) -> str:
+        """How the store and the tournament name this board: ``'c4-6x7-4'`` (rows x columns, then
+        ``x_in_row``; see `games.board_label`)."""
+        return f"c4-{self.rows}x{self.columns}-{self.x_in_row}"
 
     @property
     def num_cells(self) -> int:

@@ -107,6 +107,14 @@ class Hex:
     # ---- static description -------------------------------------------------------------
 
     name = "hex"
+    can_draw = False
+    """Whether a game can end with no winner (``winner`` -1): never in Hex."""
+
+    @property
+    def board_label(self) -> int:
+        """How the store and the tournament name this board: the integer size (see
+        `games.board_label`)."""
+        return self.size
 
     @property
     def num_cells(self) -> int:

@@ -16,6 +16,12 @@ position at a time, converting each `HexState` to a pyspiel state by replaying i
 random number generator is seeded from the ``key`` passed to ``act`` (and the agent's ``seed``), so
 a match is reproducible from its key.
 
+Connect Four (a board label ``'c4-RxC-X'``, see `games.board_label`) has the same three:
+`ConnectFourMCTSAgent` is the same OpenSpiel MCTS on OpenSpiel's ``connect_four`` with the same
+parameters (its ``rows``, ``columns`` and ``x_in_row`` set to the board's), and
+`ConnectFourSolverAgent` plays perfectly with `games.ConnectFourSolver` on boards it solves
+quickly (at most 20 cells).
+
 Letters: B = batch of states, A = size * size cells.
 """
 
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -156,9 +162,10 @@ class MCTSAgent:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class RandomAgent:
-    """Uniformly random legal moves (the 0-Elo anchor)."""
+    """Uniformly random legal moves (the 0-Elo anchor). ``board_size`` is the board's label
+    (`games.board_label`): Hex's integer size, or ``'c4-RxC-X'``."""
 
-    board_size: int
+    board_size: int | str
     name: str = "random"
     simulations: int = 0
     # Its policy is one compiled program over any batch of games, padded ones included
@@ -241,6 +248,138 @@ class SolverAgent:
         return jnp.asarray(actions)
 
 
+@functools.cache
+def _openspiel_connect_four(rows: int, columns: int, x_in_row: int):
+    import pyspiel
+
+    return pyspiel.load_game(
+        "connect_four", {"rows": rows, "columns": columns, "x_in_row": x_in_row}
+    )
+
+
+def connect_four_moves(board, rows: int, columns: int) -> list[int]:
+    """A move list (columns, x first, alternating) that builds ``board`` ([rows * columns] ints:
+    0 empty, 1 x, 2 o; row 0 at the bottom) under gravity. A position without a line has every
+    such order free of lines (a subset of its stones makes no line either). Raises ValueError
+    when no alternating order exists (floating stones, or counts no game can give)."""
+    grid = np.asarray(board).reshape(rows, columns)
+    filled = (grid != 0).sum(axis=0)
+    for col in range(columns):
+        if (grid[filled[col] :, col] != 0).any():
+            raise ValueError(f"references: column {col} has a stone above an empty cell")
+    crosses, noughts = int((grid == 1).sum()), int((grid == 2).sum())
+    if not 0 <= crosses - noughts <= 1:
+        raise ValueError(f"references: {crosses} x and {noughts} o stones cannot come from a game")
+    total = crosses + noughts
+    dead: set[tuple[int, ...]] = set()
+    moves: list[int] = []
+
+    def extend(heights: list[int]) -> bool:
+        if len(moves) == total:
+            return True
+        key = tuple(heights)
+        if key in dead:
+            return False
+        colour = 1 + len(moves) % 2
+        for col in range(columns):
+            if heights[col] < filled[col] and grid[heights[col], col] == colour:
+                heights[col] += 1
+                moves.append(col)
+                if extend(heights):
+                    return True
+                moves.pop()
+                heights[col] -= 1
+        dead.add(key)
+        return False
+
+    if not extend([0] * columns):
+        raise ValueError("references: no alternating order of moves builds this board")
+    return moves
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ConnectFourMCTSAgent:
+    """OpenSpiel's rollout MCTS (the parameters of `MCTSAgent`) on its ``connect_four`` with this
+    board's rows, columns and x_in_row. ``board_size`` is the board label (``'c4-RxC-X'``)."""
+
+    game: Any  # games.ConnectFour
+    simulations: int
+    name: str | None = None
+    seed: int = 0
+
+    def __post_init__(self):
+        if isinstance(self.simulations, bool) or int(self.simulations) < 1:
+            raise ValueError(f"mcts: simulations must be at least 1, got {self.simulations!r}")
+        object.__setattr__(self, "simulations", int(self.simulations))
+        if self.name is None:
+            object.__setattr__(self, "name", f"mcts-{self.simulations}")
+
+    @property
+    def board_size(self) -> str:
+        return self.game.board_label
+
+    def act(self, key: jax.Array, states) -> jax.Array:
+        """Actions [B] int32 for a batch of `games.ConnectFourState`."""
+        from open_spiel.python.algorithms import mcts
+
+        game = self.game
+        spiel_game = _openspiel_connect_four(game.rows, game.columns, game.x_in_row)
+        random_state = host_random_state(key, self.seed)
+        bot = mcts.MCTSBot(
+            spiel_game,
+            uct_c=UCT_C,
+            max_simulations=self.simulations,
+            evaluator=mcts.RandomRolloutEvaluator(n_rollouts=1, random_state=random_state),
+            solve=False,
+            random_state=random_state,
+        )
+        boards, terminated = np.asarray(states.board), np.asarray(states.terminated)
+        actions = np.zeros(boards.shape[0], np.int32)
+        for index, board in enumerate(boards):
+            if terminated[index]:
+                continue
+            state = spiel_game.new_initial_state()
+            for move in connect_four_moves(board, game.rows, game.columns):
+                state.apply_action(move)
+            actions[index] = bot.step(state)
+        return jnp.asarray(actions)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ConnectFourSolverAgent:
+    """Perfect play (`games.ConnectFourSolver`): uniformly (driven by ``key``) among the moves
+    that keep the position's value; finished games get action 0."""
+
+    solver: Any  # games.ConnectFourSolver
+    name: str = "solver"
+    simulations: int = 0
+
+    @property
+    def board_size(self) -> str:
+        return self.solver.game.board_label
+
+    def act(self, key: jax.Array, states) -> jax.Array:
+        rng = np.random.default_rng(host_random_state(key).randint(0, 2**31 - 1))
+        boards, terminated = np.asarray(states.board), np.asarray(states.terminated)
+        actions = np.zeros(boards.shape[0], np.int32)
+        for index, board in enumerate(boards):
+            if not terminated[index]:
+                actions[index] = int(rng.choice(self.solver.best_moves(board)))
+        return jnp.asarray(actions)
+
+
+def _connect_four_reference(kind, game, simulations, seed, allow_slow):
+    if kind == "mcts":
+        return ConnectFourMCTSAgent(game, simulations, seed=seed)
+    from games.connect_four_solver import ConnectFourSolver
+
+    try:
+        solver = ConnectFourSolver(game.rows, game.columns, game.x_in_row, allow_slow=allow_slow)
+    except ValueError as error:
+        raise ValueError(f"reference 'solver' cannot play {game.board_label}: {error}") from None
+    return ConnectFourSolverAgent(solver)
+
+
 def make_reference(
     kind: str, board_size: int, simulations: int = 0, *, seed: int = 0, allow_slow: bool = False
 ):
@@ -249,7 +388,21 @@ def make_reference(
     kind: ``'random'`` (`RandomAgent`; ``simulations`` is ignored), ``'mcts'``
     (`MCTSAgent` with ``simulations`` >= 1) or ``'solver'`` (`SolverAgent`, perfect
     play on boards the solver handles; ``allow_slow`` lets it take 5x5).
+
+    ``board_size`` is a board label (`games.board_label`): Hex's integer size, or ``'c4-RxC-X'``
+    for Connect Four, whose references are `ConnectFourMCTSAgent` and `ConnectFourSolverAgent`.
     """
+    if isinstance(board_size, str) and not board_size.strip().isdigit():
+        import games
+
+        game = games.make_board(board_size)
+        if kind == "random":
+            return RandomAgent(game.board_label)
+        if kind in ("mcts", "solver"):
+            return _connect_four_reference(kind, game, simulations, seed, allow_slow)
+        raise ValueError(
+            f"reference kind must be one of {', '.join(REFERENCE_KINDS)}; got {kind!r}"
+        )
     if kind == "random":
         return RandomAgent(int(board_size))
     if kind == "mcts":

@@ -337,7 +337,9 @@ def sweep_status(sweep_dir: str | Path) -> dict[str, Any]:
             for board in store.board_sizes():
                 agents = store.agents(board)
                 totals = store.match_totals(board)
-                games = int(totals["first_wins"].sum() + totals["second_wins"].sum())
+                games = int(
+                    totals["first_wins"].sum() + totals["second_wins"].sum() + totals["draws"].sum()
+                )
                 boards.append(
                     {
                         "board_size": board,

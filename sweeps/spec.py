@@ -5,6 +5,7 @@ every run (any `TrainConfig` key; a list value makes that setting a grid axis, e
 simulation count), the test-time simulation counts and the tournament settings:
 
     name = "teaching"
+    # game = "connect_four"          # default "hex"; Connect Four boards are size = "ROWSxCOLUMNS"
     seeds = [0]
     vmap_seeds = true                # seeds of one network shape train as one vmapped program
     test_simulations = [0, 1, 2, 4, 8, 16]
@@ -18,7 +19,7 @@ simulation count), the test-time simulation counts and the tournament settings:
                                      # an axis of tables: each one's settings taken together
 
     [[boards]]
-    size = 3
+    size = 3                         # Connect Four: size = "4x5" and x_in_row = 3 (default 4)
     widths = [2, 8]
     depths = [1, 2]
     budget = 3e9                     # Jones FLOPs of the last snapshot; 0 = Jones's bound
@@ -47,24 +48,28 @@ from alphazero.config import ConfigError, from_dict, read_toml, require, set_dot
 from alphazero.settings import TrainConfig
 from boardscale_core import jones
 
-PRESETS = ("teaching", "small", "jones", "algorithms", "study")
+PRESETS = ("teaching", "small", "jones", "algorithms", "study", "connect-four")
 SPEC_FILE = "sweep.json"
 RUNS_DIR = "runs"
 
 
 @dataclasses.dataclass(frozen=True)
 class BoardSpec:
-    """The runs on one board size: ``widths`` x ``depths`` of ``family``, up to ``budget``."""
+    """The runs on one board: ``widths`` x ``depths`` of ``family``, up to ``budget``. ``size`` is
+    Hex's integer S or Connect Four's ``"ROWSxCOLUMNS"``; ``x_in_row`` is Connect Four's line
+    length (4 by default; Hex leaves it at 4)."""
 
-    size: int
+    size: int | str
     widths: tuple[int, ...] = (8,)
     depths: tuple[int, ...] = (2,)
     family: str = "mlp"
     budget: float = 0.0
     first_snapshot: float = 0.0
+    x_in_row: int = 4
 
     def __post_init__(self):
-        require(2 <= self.size <= 26, f"boards.size must be between 2 and 26, got {self.size}")
+        if isinstance(self.size, int):
+            require(2 <= self.size <= 26, f"boards.size must be between 2 and 26, got {self.size}")
         require(len(self.widths) > 0 and min(self.widths) >= 1, "boards.widths must be >= 1")
         require(len(self.depths) > 0 and min(self.depths) >= 0, "boards.depths must be >= 0")
         require(self.family in ("mlp", "resnet"), "boards.family must be one of mlp, resnet")
@@ -106,8 +111,9 @@ class RunPlan:
     config: TrainConfig
 
     @property
-    def board_size(self) -> int:
-        return self.config.board_size
+    def board_size(self) -> int | str:
+        """The board's label (`games.board_label`): Hex's integer size, or ``'c4-RxC-X'``."""
+        return self.config.board_label
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,6 +130,7 @@ class SweepSpec:
     # differently by about one float32 ulp (see `alphazero.training`), so this may change between
     # invocations like the tournament settings, and false trains one run at a time.
     vmap_seeds: bool = True
+    game: str = "hex"
 
     def runs(self) -> list[RunPlan]:
         """Every run of the grid: boards x networks x seeds x axes of ``train``."""
@@ -143,7 +150,10 @@ class SweepSpec:
                             set_dotted(data, key, value)
                         if len(axis_values) > 1:
                             suffix += _axis_suffix(key, value, axis_values)
+                    set_dotted(data, "game", self.game)
                     set_dotted(data, "board_size", board.size)
+                    if self.game != "hex":
+                        set_dotted(data, "x_in_row", board.x_in_row)
                     set_dotted(data, "seed", seed)
                     set_dotted(data, "budget", board.budget)
                     set_dotted(data, "network.family", board.family)
@@ -156,7 +166,7 @@ class SweepSpec:
                     if board.first_snapshot:
                         set_dotted(data, "snapshots.first", board.first_snapshot)
                     config = from_dict(TrainConfig, data)
-                    name = f"hex{board.size}-{board.family}-{width}x{depth}{suffix}-s{seed}"
+                    name = f"{_board_prefix(config)}-{board.family}-{width}x{depth}{suffix}-s{seed}"
                     plans.append(RunPlan(name, config))
         return plans
 
@@ -164,6 +174,11 @@ class SweepSpec:
         data = dataclasses.asdict(self)
         data["boards"] = [dataclasses.asdict(board) for board in self.boards]
         return json.loads(json.dumps(data))
+
+
+def _board_prefix(config: TrainConfig) -> str:
+    """A run name's board part: ``hex5`` (as before), or the label, e.g. ``c4-4x5-3``."""
+    return f"hex{config.board_size}" if config.game == "hex" else str(config.board_label)
 
 
 def _axis_suffix(key: str, value, axis_values: list) -> str:
@@ -205,6 +220,7 @@ _TOP_KEYS = {
     "train",
     "boards",
     "tournament",
+    "game",
 }
 
 
@@ -239,9 +255,31 @@ def spec_from_dict(data: dict[str, Any]) -> SweepSpec:
                 board[key] = _tuple(board[key], f"boards[{position}].{key}")
         if "size" not in board:
             raise ConfigError(f"boards[{position}] needs a size")
+        if "size" in board and not isinstance(board["size"], int | str):
+            raise ConfigError(f"boards[{position}].size must be an integer or 'ROWSxCOLUMNS'")
         boards.append(BoardSpec(**board))
     require(boards, "a sweep needs at least one [[boards]] entry")
-    sizes = [board.size for board in boards]
+    game = data.get("game", "hex")
+    require(game in ("hex", "connect_four"), f"game must be one of hex, connect_four; got {game!r}")
+    for position, board in enumerate(boards):
+        if game == "hex":
+            require(
+                isinstance(board.size, int),
+                f"boards[{position}].size must be an integer for hex, got {board.size!r}",
+            )
+            require(board.x_in_row == 4, f"boards[{position}].x_in_row is a connect_four setting")
+        else:
+            require(
+                isinstance(board.size, str),
+                f'boards[{position}].size must be "ROWSxCOLUMNS" (such as "4x5") for {game}, '
+                f"got {board.size!r}",
+            )
+            require(
+                board.budget > 0 and board.first_snapshot > 0,
+                f"boards[{position}]: {game} has no default compute bounds (Jones's are Hex's); "
+                "set budget and first_snapshot",
+            )
+    sizes = [(board.size, board.x_in_row) for board in boards]
     require(len(set(sizes)) == len(sizes), f"boards repeat a size: {sizes}")
     tournament = dict(data.get("tournament", {}))
     fields = {f.name for f in dataclasses.fields(TournamentSpec)}
@@ -261,7 +299,7 @@ def spec_from_dict(data: dict[str, Any]) -> SweepSpec:
         if "profile" in train and train["profile"] != data["profile"]:
             raise ConfigError("profile is set both at the top level and under [train]")
         train = {**train, "profile": data["profile"]}
-    for key in ("board_size", "seed", "budget"):
+    for key in ("game", "board_size", "x_in_row", "seed", "budget"):
         if key in train:
             raise ConfigError(f"train.{key} is set per board or by seeds, not under [train]")
     seeds = _tuple(data.get("seeds", [0]), "seeds")
@@ -283,6 +321,7 @@ def spec_from_dict(data: dict[str, Any]) -> SweepSpec:
         test_simulations=tuple(sorted(set(test_simulations))),
         train=train,
         tournament=TournamentSpec(**tournament),
+        game=game,
     )
     try:
         runs = spec.runs()  # validates every run's config
@@ -387,13 +426,12 @@ def estimated_cost(spec: SweepSpec) -> dict[str, float]:
 
 
 def _parameter_count(config: TrainConfig) -> int:
-    import games
     from alphazero.networks import mlp_parameter_count
 
-    env = games.make(config.game, size=config.board_size, swap=config.swap)
+    env = config.env()
     if config.network.family == "mlp":
         return mlp_parameter_count(
-            config.board_size, config.network.width, config.network.depth, env.num_actions
+            env.observation_shape, config.network.width, config.network.depth, env.num_actions
         )
     from alphazero.trainer import Trainer
 

@@ -22,6 +22,7 @@ import collections
 import dataclasses
 import sys
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,19 @@ def ensure_reference_agents(store: Store, board_size: int, settings: TournamentS
         store.add_agent(
             reference_name("mcts", board_size, simulations), "mcts", board_size, simulations
         )
-    if settings.solver and board_size <= SOLVER_MAX_BOARD and _solver_available():
+    if settings.solver and _solver_plays(board_size):
         store.add_agent(reference_name("solver", board_size), "solver", board_size, 0)
+
+
+def _solver_plays(board_size: int | str) -> bool:
+    """Whether the exact solver joins this board: Hex up to `SOLVER_MAX_BOARD`, Connect Four on
+    boards its solver solves quickly (`games.connect_four_solver.FAST_MAX_CELLS` cells)."""
+    if isinstance(board_size, str):
+        import games
+        from games.connect_four_solver import FAST_MAX_CELLS
+
+        return games.make_board(board_size).num_cells <= FAST_MAX_CELLS
+    return board_size <= SOLVER_MAX_BOARD and _solver_available()
 
 
 def _solver_available() -> bool:
@@ -105,7 +117,9 @@ class AgentCache:
             self.rows[agent_id] = (
                 str(agents["name"][row]),
                 str(agents["kind"][row]),
-                int(agents["board_size"][row]),
+                agents["board_size"][row].item()
+                if isinstance(agents["board_size"][row], np.integer)
+                else agents["board_size"][row],
                 int(agents["simulations"][row]),
                 paths.get(snapshot),
             )
@@ -136,6 +150,14 @@ def batch_key(board_size: int, number: int) -> str:
     return f"board{board_size}/batch{number}"
 
 
+def _board_seed(board_size: int | str) -> int:
+    """The integer folded into a batch's key: Hex's size, or a CRC-32 of a text label (stable
+    across processes, unlike ``hash``)."""
+    if isinstance(board_size, str):
+        return zlib.crc32(board_size.encode()) & 0x7FFFFFFF
+    return board_size
+
+
 def play_batch(
     sweep_dir: str | Path,
     board_size: int,
@@ -155,9 +177,9 @@ def play_batch(
         cache = AgentCache(sweep_dir, store, greedy)
         pairings = [(cache[a], cache[b]) for a, b in pairs]
     ids = {cache[a].name: a for a, _ in pairs} | {cache[b].name: b for _, b in pairs}
-    key = jax.random.fold_in(jax.random.fold_in(jax.random.key(0), board_size), number)
+    key = jax.random.fold_in(jax.random.fold_in(jax.random.key(0), _board_seed(board_size)), number)
     results = play_matches(pairings, games_per_pairing, key)
-    rows = [(ids[r.first], ids[r.second], r.first_wins, r.second_wins) for r in results]
+    rows = [(ids[r.first], ids[r.second], r.first_wins, r.second_wins, r.draws) for r in results]
     return {
         "key": batch_key(board_size, number),
         "board_size": board_size,
@@ -169,15 +191,16 @@ def play_batch(
 
 def _unordered_games(totals) -> dict[tuple[int, int], int]:
     games: dict[tuple[int, int], int] = {}
-    for first, second, wins_first, wins_second in zip(
+    for first, second, wins_first, wins_second, draws in zip(
         totals["first_agent"].tolist(),
         totals["second_agent"].tolist(),
         totals["first_wins"].tolist(),
         totals["second_wins"].tolist(),
+        totals["draws"].tolist(),
         strict=True,
     ):
         pair = (min(first, second), max(first, second))
-        games[pair] = games.get(pair, 0) + wins_first + wins_second
+        games[pair] = games.get(pair, 0) + wins_first + wins_second + draws
     return games
 
 

@@ -106,6 +106,33 @@ def test_targets_of_a_scripted_game():
     assert int(state.game_length[0]) == 0  # the game was reset
 
 
+@pytest.mark.parametrize(
+    "size, plies, movers, values",
+    [
+        # 3 rows x 2 columns, 3 in a row, lowest legal column: x o x up column a and o x o up
+        # column b fill the board with no line, a draw, so every position's target is 0.
+        ("3x2", 6, [0, 1, 0, 1, 0, 1], [0, 0, 0, 0, 0, 0]),
+        # 2 rows x 3 columns: x takes the bottom row a-b-c on the 5th ply and wins.
+        ("2x3", 5, [0, 1, 0, 1, 0], [1, -1, 1, -1, 1]),
+    ],
+)
+def test_connect_four_targets_of_a_scripted_draw_and_win(size, plies, movers, values):
+    env = games.make("connect_four", size=size, x_in_row=3)
+    state = init_selfplay(env, jax.random.key(0), num_games=2, rows=8)
+    move = jax.jit(
+        lambda key, s: selfplay_move(
+            env, _scripted_search(2 if size == "3x2" else 3), None, None, key, s
+        )
+    )
+    for ply in range(plies):
+        state, stats = move(jax.random.key(ply), state)
+    assert int(stats.games_finished) == 2
+    buffer = jax.device_get(state.buffer)
+    np.testing.assert_array_equal(buffer.mover[:plies, 0], movers)
+    np.testing.assert_array_equal(buffer.value[:plies], np.array([values, values]).T)
+    assert buffer.resolved[:plies].all() and not buffer.resolved[plies:].any()
+
+
 def test_untrained_search_returns_legal_moves_and_valid_weights():
     for algorithm, noise in (("gumbel", True), ("puct", False)):
         config = tiny_config(search={"num_simulations": 4, "algorithm": algorithm})

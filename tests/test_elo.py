@@ -457,13 +457,17 @@ def test_cli_formats_on_a_csv(tmp_path, capsys):
     code, out, _ = run_cli(capsys, "--matches", str(path), "--format", "csv")
     assert code == 0
     lines = out.strip().splitlines()
-    assert lines[0].startswith("agent,elo,elo_se,elo_vs_best,games,wins,first_move_advantage_elo")
+    assert lines[0].startswith(
+        "agent,elo,elo_se,elo_vs_best,games,wins,draws,first_move_advantage_elo"
+    )
     assert [line.split(",")[0] for line in lines[1:]] == ["strong", "middle", "random"]
 
     code, out, _ = run_cli(capsys, "--matches", str(path))
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split() == ["rank", "agent", "elo", "±", "se", "vs", "best", "games", "wins"]
+    assert lines[0].split() == [
+        "rank", "agent", "elo", "±", "se", "vs", "best", "games", "wins", "draws"
+    ]  # fmt: skip
     assert [line.split()[1] for line in lines[1:4]] == ["strong", "middle", "random"]
     assert len({len(line) for line in lines[:4]}) == 1  # aligned columns
     assert lines[4].startswith("first-mover advantage:") and "anchor: random" in lines[4]
@@ -499,3 +503,131 @@ def test_analysis_imports_neither_jax_nor_the_game_packages():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPOSITORY, check=True)
+
+
+# -- draws -------------------------------------------------------------------------------------
+
+
+def drawn_round_robin(strengths, games, advantage, rng, draw_share=0.8):
+    """Every ordered pair plays `games` games whose mean score for the first mover is
+    sigmoid(r_i - r_j + h), with draws as frequent as that allows: a share `draw_share` of
+    2 min(s, 1 - s), so evenly matched pairs draw about 80% of their games."""
+    count = len(strengths)
+    names = [f"agent{index}" for index in range(count)]
+    first, second = np.array([(i, j) for i in range(count) for j in range(count) if i != j]).T
+    score = 1.0 / (1.0 + np.exp(-(strengths[first] - strengths[second] + advantage)))
+    draw = draw_share * 2.0 * np.minimum(score, 1.0 - score)
+    probabilities = np.stack([score - draw / 2, 1.0 - score - draw / 2, draw], axis=1)
+    outcomes = np.array([rng.multinomial(games, p) for p in probabilities])
+    return {
+        "first": np.array([names[i] for i in first], object),
+        "second": np.array([names[j] for j in second], object),
+        "first_wins": outcomes[:, 0],
+        "second_wins": outcomes[:, 1],
+        "draws": outcomes[:, 2],
+    }
+
+
+def test_draws_agree_with_choix_on_draws_expanded_as_half_wins():
+    """Draws count as half a win each: choix's ML fit on the games with every count doubled and
+    each draw written as one win for each side gives the same ratings."""
+    rng = np.random.default_rng(11)
+    strengths = np.array([-1.0, -0.3, 0.0, 0.5, 1.2])
+    matches = drawn_round_robin(strengths, 20, 0.0, rng)
+    assert matches["draws"].sum() > 0.5 * (matches["first_wins"] + matches["second_wins"]).sum()
+    names = sorted(set(matches["first"].tolist()))
+    index = {name: position for position, name in enumerate(names)}
+    data = []
+    for first, second, wins, losses, draws in zip(
+        matches["first"], matches["second"], matches["first_wins"], matches["second_wins"],
+        matches["draws"], strict=True,
+    ):  # fmt: skip
+        data += [(index[first], index[second])] * int(2 * wins + draws)
+        data += [(index[second], index[first])] * int(2 * losses + draws)
+    reference = choix.opt_pairwise(len(names), data, alpha=1e-8, tol=1e-10)
+    reference -= reference.mean()
+    ratings = fit_elo(matches, anchor=None, first_move=False, prior_sigma=1e4)
+    np.testing.assert_allclose(ratings.elo / ELO_PER_NATURAL, reference, atol=1e-4)
+    games = np.zeros(len(names), np.int64)
+    drew = np.zeros(len(names), np.int64)
+    for first, second, wins, losses, draws in zip(
+        matches["first"], matches["second"], matches["first_wins"], matches["second_wins"],
+        matches["draws"], strict=True,
+    ):  # fmt: skip
+        for name in (first, second):
+            games[index[name]] += wins + losses + draws
+            drew[index[name]] += draws
+    assert ratings.games.tolist() == games.tolist() and ratings.draws.tolist() == drew.tolist()
+    # Ignoring the draws would give other ratings: the test can tell.
+    without = {key: value for key, value in matches.items() if key != "draws"}
+    other = fit_elo(without, anchor=None, first_move=False, prior_sigma=1e4)
+    assert np.abs(other.elo / ELO_PER_NATURAL - reference).max() > 0.05
+
+
+def test_draws_with_a_first_mover_term_agree_with_a_direct_likelihood_maximum():
+    """The fit with h equals scipy's maximisation of the half-win likelihood written directly."""
+    import scipy.optimize
+
+    rng = np.random.default_rng(5)
+    strengths = np.array([-0.8, 0.0, 0.3, 0.9])
+    matches = drawn_round_robin(strengths, 30, 0.4, rng)
+    names = sorted(set(matches["first"].tolist()))
+    index = {name: position for position, name in enumerate(names)}
+    i = np.array([index[name] for name in matches["first"]])
+    j = np.array([index[name] for name in matches["second"]])
+    score_first = matches["first_wins"] + 0.5 * matches["draws"]
+    score_second = matches["second_wins"] + 0.5 * matches["draws"]
+
+    def negative_log_likelihood(theta):
+        ratings = np.concatenate([[0.0], theta[:-1]])  # agent 0 fixed at 0
+        margin = ratings[i] - ratings[j] + theta[-1]
+        return -np.sum(
+            score_first * -np.logaddexp(0, -margin) + score_second * -np.logaddexp(0, margin)
+        )
+
+    result = scipy.optimize.minimize(
+        negative_log_likelihood, np.zeros(len(names)), method="BFGS", options={"gtol": 1e-10}
+    )
+    ratings = fit_elo(
+        matches, anchor=names[0], prior_sigma=1e4, first_move_prior_sigma=1e4, tolerance=1e-12
+    )
+    np.testing.assert_allclose(ratings.elo[1:] / ELO_PER_NATURAL, result.x[:-1], atol=1e-4)
+    assert abs(ratings.first_move_advantage / ELO_PER_NATURAL - result.x[-1]) < 1e-4
+
+
+def test_mostly_drawn_tournaments_recover_strengths_with_conservative_intervals():
+    """Where most games are drawn (over 60% here) the ratings are
+    unbiased and the Laplace intervals cover at least their nominal 95% (conservative: a
+    game's score varies less than a Bernoulli game's)."""
+    rng = np.random.default_rng(3)
+    strengths = np.array([-0.6, -0.2, 0.0, 0.3, 0.6])
+    errors, covered, drawn, played = [], [], 0, 0
+    for _ in range(150):
+        matches = drawn_round_robin(strengths, 16, 0.2, rng, draw_share=0.9)
+        drawn += matches["draws"].sum()
+        played += 16 * len(matches["draws"])
+        ratings = fit_elo(matches, anchor="agent0")
+        truth = (strengths - strengths[0]) * ELO_PER_NATURAL
+        errors.append(ratings.elo - truth)
+        covered.append(np.abs(ratings.elo - truth)[1:] <= 1.96 * ratings.elo_se[1:])
+    assert drawn / played > 0.6
+    errors = np.array(errors)
+    standard_error = errors.std(axis=0)[1:] / np.sqrt(len(errors))
+    assert np.all(np.abs(errors.mean(axis=0)[1:]) < 4 * standard_error + 2.0)
+    assert np.mean(covered) >= 0.94
+
+
+def test_read_matches_csv_with_a_draws_column(tmp_path):
+    path = write(
+        tmp_path / "matches.csv",
+        "first,second,first_wins,second_wins,draws\na,b,1,2,7\nb,a,0,0,10\n",
+    )
+    table = read_matches_csv(path)
+    assert table["draws"].tolist() == [7, 10]
+    ratings = fit_elo(table, anchor="a")
+    assert ratings.draws.tolist() == [17, 17] and ratings.games.tolist() == [20, 20]
+    plain = write(tmp_path / "plain.csv", "first,second,first_wins,second_wins\na,b,1,2\n")
+    assert read_matches_csv(plain)["draws"].tolist() == [0]
+    bad = write(tmp_path / "bad.csv", "first,second,first_wins,second_wins,draws\na,b,1,2,-1\n")
+    with pytest.raises(ValueError, match="line 2: draws must be a whole number >= 0"):
+        read_matches_csv(bad)

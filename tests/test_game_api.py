@@ -131,6 +131,8 @@ def test_static_description(name, options):
     assert env.name == name
     assert isinstance(env.num_actions, int) and env.num_actions >= 2
     assert isinstance(env.max_game_length, int) and env.max_game_length >= 1
+    assert isinstance(env.can_draw, bool)
+    assert games.make_board(env.board_label, swap=getattr(env, "swap", False)) == env
     assert len(env.observation_shape) == 3
     assert hash(env) == hash(_env(name, options)) and env == _env(name, options)
     for player in (0, 1):
@@ -190,6 +192,11 @@ def test_rewards_are_zero_sum_win_draw_or_loss(name, options):
     rewards = np.asarray(trajectory.after.rewards)
     assert np.isin(rewards, (-1.0, 0.0, 1.0)).all()
     np.testing.assert_array_equal(rewards.sum(axis=-1), 0.0)
+    # A game that cannot draw always ends with a winner (self-play compiles no draw branch for it).
+    env = _env(name, options)
+    if not env.can_draw:
+        ended = np.asarray(trajectory.after.terminated)
+        assert (np.asarray(trajectory.after.winner)[ended] >= 0).all()
     # A running game pays nothing.
     running = ~np.asarray(trajectory.after.terminated)
     assert (rewards[running] == 0).all()

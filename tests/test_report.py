@@ -235,3 +235,29 @@ def test_analysis_imports_no_jax_or_game_code():
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_analyze_names_a_connect_four_board_in_one_line(tmp_path, capsys):
+    # A store of one Connect Four board, mostly drawn games: the Elo fit rates it, and analyze
+    # (Jones's fits, over Hex board sizes) refuses it by name instead of a failed cast.
+    from analysis.elo_io import rate_store
+    from analysis.store import STORE_FILENAME, Store
+
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    label = "c4-4x5-3"
+    with Store.open(sweep / STORE_FILENAME) as store:
+        run = store.add_run("c4-4x5-3-mlp-8x1-s0", label, "mlp", 8, 1, 0, 100)
+        ids = [store.add_agent("random", "random", label, 0)]
+        for idx, flops in enumerate((1e6, 1e7, 1e8)):
+            snapshot = store.add_snapshot(run, idx, flops, 10 * flops, 100, 10, 1.0, f"s{idx}")
+            ids.append(store.add_agent(f"run/s{idx}@4", "snapshot", label, 4, snapshot))
+        rows = [(a, b, 2, 1, 29) for a in ids for b in ids if a != b]
+        store.add_matches(rows)
+        ratings = rate_store(store, label)
+    assert int(ratings.draws.sum()) == 2 * 29 * len(rows)
+    status = main(["analyze", str(sweep), "--bootstrap", "0", "--no-figures"])
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert status not in (0, None)
+    assert len(errors) == 1 and "c4-4x5-3" in errors[0] and "Connect Four" in errors[0], errors
+    assert not (sweep / "analysis" / "report.json").exists()

@@ -97,7 +97,7 @@ def test_readers_and_agent_table(tmp_path):
         store.add_agent("random-5", "random", 5)
         totals = store.match_totals(3)
         rows = zip(*(totals[name].tolist() for name in totals), strict=True)
-        summed = {(first, second): (wins, losses) for first, second, wins, losses in rows}
+        summed = {(first, second): (wins, losses) for first, second, wins, losses, _ in rows}
         assert list(summed) == sorted(summed)
         assert summed[(ids["late@1"], ids["random"])] == (12, 8)
         assert summed[(ids["random"], ids["late@1"])] == (2, 8)
@@ -228,7 +228,7 @@ def test_concurrent_writers_lose_and_corrupt_nothing(tmp_path):
         assert len(store.matches()["id"]) == workers * TRANSACTIONS * 2
         totals = store.match_totals()
         shared = int(agents["id"][agents["name"] == "random-3"][0])
-        for first, second, first_wins, second_wins in zip(
+        for first, second, first_wins, second_wins, _ in zip(
             *(totals[name].tolist() for name in totals), strict=True
         ):
             if first == shared:
@@ -296,15 +296,69 @@ def test_a_version_1_store_is_read_as_is_and_upgraded_by_a_writer(tmp_path):
     _version_1_store(path)
     with Store.open(path, readonly=True) as store:  # readers need no upgrade
         assert store.matches()["batch_id"].tolist() == [-1]
+        assert store.matches()["draws"].tolist() == [0]
+        assert store.match_totals(3)["draws"].tolist() == [0]
         assert store.batch_count(3) == 0
     with Store.open(path, create=False) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         assert store.match_totals(3)["second_wins"].tolist() == [4]
         assert store.add_batch("board3/batch0", 3, 0, [(2, 1, 2, 0)])
         assert store.matches()["batch_id"].tolist()[0] == -1
+        assert store.matches()["draws"].tolist() == [0, 0]
     connection = sqlite3.connect(path)
-    assert dict(connection.execute("SELECT key, value FROM meta"))["schema_version"] == "2"
+    assert dict(connection.execute("SELECT key, value FROM meta"))["schema_version"] == "3"
     connection.close()
+
+
+def test_a_version_2_store_reads_without_draws_and_upgrades(tmp_path):
+    from analysis.store import MIGRATIONS
+
+    path = tmp_path / STORE_FILENAME
+    connection = sqlite3.connect(path, isolation_level=None)
+    MIGRATIONS[0](connection)
+    MIGRATIONS[1](connection)
+    connection.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    connection.execute("INSERT INTO agents (name, kind, board_size) VALUES ('a', 'random', 3)")
+    connection.execute("INSERT INTO agents (name, kind, board_size) VALUES ('b', 'solver', 3)")
+    connection.execute(
+        "INSERT INTO matches (first_agent, second_agent, first_wins, second_wins) VALUES (1, 2, 1, 3)"
+    )
+    connection.close()
+    with Store.open(path, readonly=True) as store:
+        assert store.schema_version == 2
+        assert store.match_totals()["draws"].tolist() == [0]
+    with Store.open(path, create=False) as store:
+        assert store.schema_version == 3
+        store.add_matches([(1, 2, 0, 1, 5)])
+        totals = store.match_totals()
+        assert totals["first_wins"].tolist() == [1] and totals["draws"].tolist() == [5]
+
+
+def test_draws_and_text_board_labels(tmp_path):
+    """A Connect Four board is stored under its text label beside Hex's integer sizes; draws are
+    summed per ordered pair; a negative draw count or a bad label is refused in one line."""
+    with Store.open(tmp_path / STORE_FILENAME) as store:
+        a = store.add_agent("random-c4-4x5-3", "random", "c4-4x5-3")
+        b = store.add_agent("solver-c4-4x5-3", "solver", "c4-4x5-3")
+        c = store.add_agent("random-3", "random", 3)
+        d = store.add_agent("solver-3", "solver", 3)
+        assert store.add_batch("boardc4-4x5-3/batch0", "c4-4x5-3", 0, [(a, b, 0, 2, 6)])
+        store.add_matches([(a, b, 1, 1, 2), (c, d, 0, 4)])
+        assert store.board_sizes() == [3, "c4-4x5-3"]
+        totals = store.match_totals("c4-4x5-3")
+        assert totals["first_wins"].tolist() == [1] and totals["second_wins"].tolist() == [3]
+        assert totals["draws"].tolist() == [8]
+        assert store.match_totals(3)["draws"].tolist() == [0]
+        assert store.agents(3)["board_size"].dtype == np.int64
+        assert store.agent_table("c4-4x5-3")["board_size"].tolist() == ["c4-4x5-3"] * 2
+        assert store.agent_table()["board_size"].tolist() == ["c4-4x5-3"] * 2 + ["3", "3"]
+        with pytest.raises(ValueError, match="different board"):
+            store.add_matches([(a, c, 1, 1)])
+        with pytest.raises(ValueError, match="draws must be >= 0"):
+            store.add_matches([(a, b, 1, 1, -1)])
+        with pytest.raises(ValueError, match="board_size must be an integer or a label"):
+            store.add_agent("x", "random", "c4 4x5")
+        assert store.match_totals()["draws"].sum() == 8
 
 
 def _store_bytes(folder):

@@ -89,8 +89,8 @@ def _rows(folder):
     connection = sqlite3.connect(folder / STORE_FILENAME)
     try:
         return connection.execute(
-            "SELECT batches.key, first_agent, second_agent, first_wins, second_wins FROM matches "
-            "JOIN batches ON batches.id = matches.batch_id ORDER BY matches.id"
+            "SELECT batches.key, first_agent, second_agent, first_wins, second_wins, draws "
+            "FROM matches JOIN batches ON batches.id = matches.batch_id ORDER BY matches.id"
         ).fetchall()
     finally:
         connection.close()

@@ -3,17 +3,19 @@
     boardscale elo --matches FILE.csv [--format table|json|csv] [--anchor NAME]
     boardscale elo SWEEP_DIR [--board N] [--format table|json|csv] [--anchor NAME]
 
-The CSV has the header `first,second,first_wins,second_wins` (agent names, `first` moved first).
+The CSV has the header `first,second,first_wins,second_wins` (agent names, `first` moved first)
+and an optional `draws` column (games with no winner; each counts as half a win for each side).
 A sweep folder is read through its results store; each board size gets its own fit (all boards
 unless `--board` picks one). Ratings are anchored on the random player when there is one (or on
 `--anchor`), else centred on their mean. See `analysis.elo` for the model.
 
 Formats (agents sorted by Elo, best first):
   table  aligned text for people, one block per board, ending with the first-mover advantage.
-  json   a list of objects, one per agent: agent, elo, elo_se, elo_vs_best, games, wins,
+  json   a list of objects, one per agent: agent, elo, elo_se, elo_vs_best, games, wins, draws,
          first_move_advantage_elo, first_move_advantage_se (the fit's first-mover advantage,
          repeated on each object of its board), anchor (the anchor's name or null), and
-         board_size for a sweep. Numbers are in Elo.
+         board_size for a sweep (Hex's integer size or a label such as "c4-4x5-3"). Numbers are
+         in Elo.
   csv    the same fields as json, one row per agent, with a header row.
 """
 
@@ -29,7 +31,7 @@ import numpy as np
 
 from analysis.elo import AUTO_ANCHOR, Ratings, fit_elo
 from analysis.elo_io import rate_store, read_matches_csv
-from analysis.store import STORE_FILENAME, Store
+from analysis.store import STORE_FILENAME, Store, board_name
 
 HELP = "fit Elo ratings (Bradley-Terry with a first-mover term) to match results and print them"
 
@@ -46,10 +48,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--matches",
         metavar="FILE.csv",
-        help="a CSV of match totals with header first,second,first_wins,second_wins",
+        help="a CSV of match totals with header first,second,first_wins,second_wins[,draws]",
     )
     parser.add_argument(
-        "--board", type=int, metavar="N", help="rate only board size N (sweeps only)"
+        "--board",
+        type=_board,
+        metavar="BOARD",
+        help="rate only this board: Hex's size N or a label such as c4-4x5-3 (sweeps only)",
     )
     parser.add_argument(
         "--format", choices=FORMATS, default="table", help="output format (default: table)"
@@ -108,11 +113,16 @@ def _fits(args: argparse.Namespace) -> list[tuple[int | None, Ratings]]:
     return results
 
 
+def _board(text: str) -> int | str:
+    text = text.strip()
+    return int(text) if text.isdigit() else text
+
+
 def _records(fits: list[tuple[int | None, Ratings]]) -> list[dict]:
     records = []
     for board, ratings in fits:
         for index in np.argsort(-ratings.elo, kind="stable").tolist():
-            record = {} if board is None else {"board_size": int(board)}
+            record = {} if board is None else {"board_size": board}
             agent = ratings.agents.tolist()[index]
             record.update(
                 agent=agent,
@@ -121,6 +131,7 @@ def _records(fits: list[tuple[int | None, Ratings]]) -> list[dict]:
                 elo_vs_best=float(ratings.elo_vs_best[index]),
                 games=int(ratings.games[index]),
                 wins=int(ratings.wins[index]),
+                draws=int(ratings.draws[index]),
                 first_move_advantage_elo=float(ratings.first_move_advantage),
                 first_move_advantage_se=float(ratings.first_move_advantage_se),
                 anchor=ratings.anchor,
@@ -134,8 +145,8 @@ def _print_table(fits: list[tuple[int | None, Ratings]]) -> None:
         if position:
             print()
         if board is not None:
-            print(f"board {board}x{board}: {len(ratings)} agents")
-        header = ("rank", "agent", "elo", "± se", "vs best", "games", "wins")
+            print(f"board {board_name(board)}: {len(ratings)} agents")
+        header = ("rank", "agent", "elo", "± se", "vs best", "games", "wins", "draws")
         rows = []
         for rank, index in enumerate(np.argsort(-ratings.elo, kind="stable").tolist(), 1):
             rows.append(
@@ -147,9 +158,10 @@ def _print_table(fits: list[tuple[int | None, Ratings]]) -> None:
                     f"{ratings.elo_vs_best[index]:.1f}",
                     str(ratings.games[index]),
                     str(ratings.wins[index]),
+                    str(ratings.draws[index]),
                 )
             )
-        widths = [max(len(row[column]) for row in [header, *rows]) for column in range(7)]
+        widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
         for row in [header, *rows]:
             cells = [
                 cell.ljust(width) if column == 1 else cell.rjust(width)

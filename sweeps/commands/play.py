@@ -31,9 +31,10 @@ _COMMANDS = "type a move like b2, or: undo, hint, help, quit"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--board",
-        type=int,
+        type=lambda text: int(text) if text.strip().isdigit() else text.strip(),
         default=None,
-        help="board size (default: the snapshot's size, else 4)",
+        help="board: Hex's size, or a Connect Four label such as c4-4x5-3 (default: the "
+        "snapshot's board, else Hex 4)",
     )
     parser.add_argument(
         "--agent",
@@ -59,14 +60,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
 
 
-def build_agent(spec: str, board: int | None, simulations: int):
-    """(agent, env) for ``--agent``: a snapshot path, ``random`` or ``solver``."""
+def text_helpers(env):
+    """(action -> text, text -> action, state -> board text) for ``env``: Connect Four's own
+    methods (columns a, b, c, ...), else Hex's (`games.render`)."""
+    if hasattr(env, "text_to_action"):
+        return env.action_to_text, env.text_to_action, env.render_state
+    from games import action_to_text, render_state, text_to_action
+
+    return (
+        lambda action: action_to_text(action, env.size),
+        lambda text: text_to_action(text, env.size, swap=env.swap),
+        lambda state: render_state(state, env.size),
+    )
+
+
+def build_agent(spec: str, board: int | str | None, simulations: int):
+    """(agent, env) for ``--agent``: a snapshot path, ``random`` or ``solver``. ``board`` is a
+    board label (Hex's size, or ``c4-RxC-X`` for Connect Four)."""
     import games
     from alphazero import load_agent
+    from analysis.store import board_name
     from sweeps.references import make_reference
 
     if simulations < 0:
         raise ValueError(f"--simulations must be 0 or more, got {simulations}")
+    if isinstance(board, str) and spec in ("random", "solver"):
+        env = games.make_board(board)
+        return make_reference(spec, env.board_label, allow_slow=True), env
     if spec in ("random", "solver"):
         size = 4 if board is None else board
         env = games.make("hex", size=size)
@@ -74,10 +94,10 @@ def build_agent(spec: str, board: int | None, simulations: int):
     agent = load_agent(spec, simulations=simulations, greedy=True)
     if board is not None and board != agent.board_size:
         raise ValueError(
-            f"--board {board} does not match the snapshot, which plays {agent.board_size}x"
-            f"{agent.board_size}"
+            f"--board {board} does not match the snapshot, which plays "
+            f"{board_name(agent.board_size)}"
         )
-    env = games.make("hex", size=agent.board_size, swap=bool(agent.kind.config.swap))
+    env = games.make_board(agent.board_size, swap=bool(agent.kind.config.swap))
     return agent, env
 
 
@@ -87,16 +107,12 @@ def _batch(state):
     return jax.tree.map(lambda x: x[None], state)
 
 
-def _candidates(weights, size: int, count: int = 3) -> str:
+def _candidates(weights, to_text, count: int = 3) -> str:
     import numpy as np
-
-    from games import action_to_text
 
     order = np.argsort(-weights, kind="stable")[:count]
     return ", ".join(
-        f"{action_to_text(int(a), size)} {100 * float(weights[a]):.0f}%"
-        for a in order
-        if weights[a] > 0
+        f"{to_text(int(a))} {100 * float(weights[a]):.0f}%" for a in order if weights[a] > 0
     )
 
 
@@ -119,9 +135,7 @@ def _analyse(agent, state, env, key, for_human: bool) -> _Analysis:
     import jax
     import numpy as np
 
-    from games import action_to_text
-
-    size = env.size
+    to_text = text_helpers(env)[0]
     mover = "you" if for_human else agent.name
     if hasattr(agent, "analyse"):
         weights, root_value, raw_value = agent.analyse(key, _batch(state))
@@ -136,16 +150,22 @@ def _analyse(agent, state, env, key, for_human: bool) -> _Analysis:
             logits = np.where(shares > 0, np.log(np.maximum(shares, 1e-30)), -np.inf)
             action = int(jax.random.categorical(sample_key, logits))
         lines = [
-            f"  candidates by {_weights_label(agent)}: {_candidates(weights, size)}",
+            f"  candidates by {_weights_label(agent)}: {_candidates(weights, to_text)}",
             f"  value for {mover}: {float(root_value[0]):+.2f} after search "
             f"({float(raw_value[0]):+.2f} from the network alone)",
         ]
         return _Analysis(action, lines)
     action = int(np.asarray(agent.act(key, _batch(state)))[0])
+    if hasattr(agent, "solver") and not hasattr(agent.solver, "winning_moves"):
+        values = agent.solver.move_values(np.asarray(state.board))  # Connect Four
+        words = {1: "win", 0: "draw", -1: "loss"}
+        best = max(values.values()) if values else 0
+        moves = " ".join(to_text(a) for a, value in sorted(values.items()) if value == best)
+        return _Analysis(action, [f"  best moves for {mover} ({words[best]}): {moves}"])
     if hasattr(agent, "solver"):
         winning = sorted(agent.solver.winning_moves(np.asarray(state.board)))
         if winning:
-            moves = " ".join(action_to_text(a, size) for a in winning)
+            moves = " ".join(to_text(a) for a in winning)
             lines = [f"  winning moves for {mover}: {moves}"]
         else:
             lines = [f"  {mover}: no winning move (lost with perfect play)"]
@@ -178,13 +198,14 @@ def play_session(
     import jax
     import numpy as np
 
-    from games import action_to_text, render_state, text_to_action
+    from analysis.store import board_name
 
+    to_text, from_text, render = text_helpers(env)
     human = _human_colour(human_color)
-    size = env.size
-    if getattr(agent, "board_size", size) != size:
+    label = env.board_label
+    if getattr(agent, "board_size", label) != label:
         raise ValueError(
-            f"the agent plays {agent.board_size}x{agent.board_size}, the board is {size}x{size}"
+            f"the agent plays {board_name(agent.board_size)}, the board is {board_name(label)}"
         )
     step = jax.jit(env.step)
     lines = iter(input_lines)
@@ -196,20 +217,32 @@ def play_session(
     key, init_key = jax.random.split(key)
     state = env.init(init_key)
     history = []  # the states before each of the human's moves, for undo
-    edges = "top and bottom" if human == 0 else "left and right"
-    say(
-        f"Hex {size}x{size} against {agent.name}. You are {COLOURS[human]} "
-        f"({'X' if human == 0 else 'O'}) and join {edges}; {COLOURS[0]} moves first."
-    )
+    connect_four = hasattr(env, "x_in_row")
+    if connect_four:
+        edges = f"{env.x_in_row} in a row"
+        say(
+            f"Connect Four {board_name(label)} against {agent.name}. You are "
+            f"{'x (first)' if human == 0 else 'o (second)'}; type a column letter."
+        )
+    else:
+        size = env.size
+        edges = "top and bottom" if human == 0 else "left and right"
+        say(
+            f"Hex {size}x{size} against {agent.name}. You are {COLOURS[human]} "
+            f"({'X' if human == 0 else 'O'}) and join {edges}; {COLOURS[0]} moves first."
+        )
     say(_COMMANDS)
     redraw = True
     while True:
         if redraw:
             say()
-            say(render_state(state, size))
+            say(render(state))
             redraw = False
         if bool(state.terminated):
             winner = int(state.winner)
+            if winner < 0:
+                say("Draw: the board is full.")
+                return winner
             if winner == human:
                 say(f"You win! {COLOURS[human].capitalize()} has joined {edges}.")
             else:
@@ -218,7 +251,7 @@ def play_session(
         if int(state.current_player) != human:
             key, agent_key = jax.random.split(key)
             analysis = _analyse(agent, state, env, agent_key, for_human=False)
-            say(f"{agent.name} plays {action_to_text(analysis.action, size)}")
+            say(f"{agent.name} plays {to_text(analysis.action)}")
             for line in analysis.lines:
                 say(line)
             state = step(state, analysis.action)
@@ -253,20 +286,22 @@ def play_session(
         if command == "hint":
             key, hint_key = jax.random.split(key)
             analysis = _analyse(agent, state, env, hint_key, for_human=True)
-            say(f"hint: {action_to_text(analysis.action, size)}")
+            say(f"hint: {to_text(analysis.action)}")
             for text in analysis.lines:
                 say(text)
             continue
         try:
-            action = text_to_action(command, size, swap=env.swap)
+            action = from_text(command)
         except ValueError as error:
             say(f"{error} ({_COMMANDS})")
             continue
         if not bool(np.asarray(state.legal_action_mask)[action]):
-            if action == env.num_cells:
+            if hasattr(env, "x_in_row"):
+                say(f"Column {to_text(action)} is full; choose another.")
+            elif action == env.num_cells:
                 say("The swap is only legal as the second move of the game.")
             else:
-                say(f"{action_to_text(action, size)} is already taken; choose an empty cell.")
+                say(f"{to_text(action)} is already taken; choose an empty cell.")
             continue
         history.append(state)
         state = step(state, action)

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 
 HELP = "train one AlphaZero run up to a compute budget, snapshotting at log-spaced compute"
 
 # Shortcut flags and the config keys they set (applied after --config, before --set).
 _FLAGS = {
+    "game": "game",
     "board": "board_size",
+    "x_in_row": "x_in_row",
     "width": "network.width",
     "depth": "network.depth",
     "budget": "budget",
@@ -48,12 +51,33 @@ def check_budget_value(budget: float, name: str = "--budget") -> None:
         )
 
 
+def board_argument(text: str) -> int | str:
+    """``--board``: an integer (a Hex size) or a ``ROWSxCOLUMNS`` string (Connect Four); anything
+    else is an argparse error naming both forms."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    if re.fullmatch(r"\d+x\d+", text):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"expected a Hex size (an integer) or ROWSxCOLUMNS such as 4x5, got {text!r}"
+    )
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", required=True, help="run folder (rerun the same command to resume)"
     )
     parser.add_argument("--config", metavar="FILE.toml", help="run settings (TrainConfig keys)")
-    parser.add_argument("--board", type=int, help="board size S of the S x S Hex board")
+    parser.add_argument("--game", choices=("hex", "connect_four"), help="the game (default hex)")
+    parser.add_argument(
+        "--board",
+        type=board_argument,
+        help="board: Hex's size S (an S x S board), or ROWSxCOLUMNS for Connect Four (4x5)",
+    )
+    parser.add_argument(
+        "--x-in-row", dest="x_in_row", type=int, help="Connect Four: stones in a line to win"
+    )
     parser.add_argument("--width", type=int, help="network width")
     parser.add_argument("--depth", type=int, help="network depth (residual blocks)")
     parser.add_argument(
