@@ -123,7 +123,10 @@ def save_figure(fig: Figure, out_dir: str | os.PathLike, name: str) -> list[Path
 
 
 def _save_one(fig: Figure, path: Path, extension: str) -> Path:
-    with atomic_output(path, "wb") as handle:
+    import matplotlib
+
+    # A fixed salt makes the SVG's element ids (random by default) the same on every run.
+    with atomic_output(path, "wb") as handle, matplotlib.rc_context({"svg.hashsalt": "boardscale"}):
         fig.savefig(handle, format=extension, dpi=150, metadata=_metadata(extension))
     return path
 
