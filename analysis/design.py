@@ -12,7 +12,7 @@ biased alike under both truths can still tell them apart; its bias is read off t
 
 Exchange estimators compared: the interpolated iso-Elo fit (the analysis's headline), Jones's
 construction, the direct regression with per-run effects, and the iso-Elo construction boardscale
-used up to 2026-11-23 (least grid test compute at or above the level per 0.1-decade bin, running
+used before 2026-11-27 (least grid test compute at or above the level per 0.1-decade bin, running
 minimum, points after the first bin reaching the one-node floor dropped; `previous_points`).
 """
 
@@ -38,7 +38,7 @@ ALTERNATIVE_SLOPE = -0.9
 
 
 def previous_points(agents: Agents, levels, bin_decades: float = 0.1) -> Table:
-    """The iso-Elo points of boardscale's construction up to 2026-11-23 (see the module
+    """The iso-Elo points of boardscale's construction before 2026-11-27 (see the module
     docstring); same columns as `exchange.jones_points`."""
     table = agents.table
     trained = table["train_flops"] > 0
@@ -128,7 +128,7 @@ EXCHANGE_KEYS = {
     "exchange slope (interpolated iso-Elo)": "interpolated/pooled/slope",
     "exchange slope (Jones's construction)": "jones/pooled/slope",
     "exchange slope (direct, per-run effects)": "direct/pooled/slope",
-    "exchange slope (boardscale until 2026-11-23)": "previous/pooled/slope",
+    "exchange slope (boardscale before 2026-11-27)": "previous/pooled/slope",
 }
 
 
