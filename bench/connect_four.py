@@ -1,12 +1,13 @@
 """Benchmark: batched random-play throughput of our Connect Four (`games.connect_four`) against pgx's
 `connect_four`, on the 6x7 board (pgx's only size), in the same run.
 
-Both games run the same program (`hex_env.make_rollout`, timed by `hex_env.measure`): a jitted
-``lax.scan`` of ``--steps`` plies over a batch of games, each ply sampling a uniformly random legal
-move per game, stepping every game (``vmap(step)``) and putting a fresh board in place of every game
-that just ended. Each game is compiled once, warmed up by one call, then timed over ``--repeats``
-calls (at least a second in all); the table gives steps/s (batch x plies per second, the median
-call) and our/pgx ratio (above 1: ours is faster). pgx's observation is bool, ours float32; pgx
+Both games run the same program (`hex_env.make_rollout`, timed by `hex_env.measure_together`, as
+the Hex benchmark is): a jitted ``lax.scan`` of ``--steps`` plies over a batch of games, each ply
+sampling a uniformly random legal move per game, stepping every game (``vmap(step)``) and putting a
+fresh board in place of every game that just ended. Each game is compiled once, then the two are
+timed in ``--rounds`` alternating rounds (each the median of ``--repeats`` calls after a warm-up),
+best round kept; the table gives steps/s (batch x plies per second) and our/pgx ratio (above 1: ours
+is faster). pgx's observation is bool, ours float32; pgx
 picks the first player at random, ours always starts with player 0.
 
     python bench/connect_four.py                        # batches 1024 16384, 64 plies
@@ -24,7 +25,7 @@ if __name__ == "__main__":
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import jax
-from hex_env import format_table, measure
+from hex_env import format_table, measure_together
 
 
 def _ours(rows: int, columns: int, x_in_row: int):
@@ -45,7 +46,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, nargs="+", default=[1024, 16384])
     parser.add_argument("--steps", type=int, default=64, help="plies per timed call")
-    parser.add_argument("--repeats", type=int, default=3, help="timed calls per row")
+    parser.add_argument("--repeats", type=int, default=3, help="timed calls per round")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds of ours and pgx; best kept"
+    )
     parser.add_argument("--no-pgx", action="store_true", help="skip the pgx baseline")
     return parser.parse_args(argv)
 
@@ -62,10 +66,14 @@ def main(argv=None) -> dict:
             use_pgx = False
     rows = []
     for batch in args.batches:
-        ours = measure("ours", *_ours(6, 7, 4), batch, args.steps, args.repeats)
+        contenders = {"ours": _ours(6, 7, 4)}
+        if use_pgx:
+            contenders["pgx"] = _pgx()
+        measured = measure_together(contenders, batch, args.steps, args.repeats, args.rounds)
+        ours = measured["ours"]
         row = {"batch": batch, "steps": args.steps, "ours": ours}
         if use_pgx:
-            row["pgx"] = measure("pgx", *_pgx(), batch, args.steps, args.repeats)
+            row["pgx"] = measured["pgx"]
             row["ratio"] = ours["steps_per_second"] / row["pgx"]["steps_per_second"]
         rows.append(row)
     headers = ["batch", "ours steps/s", "ours compile s"]
