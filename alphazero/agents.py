@@ -57,7 +57,9 @@ def stacked_policy_program(kind: AgentKind):
     """``act(params [P, ...], key, states [P, G]) -> actions [P, G]``: P agents of one kind, each
     moving in its own G games, as one search over the P * G games. Only the network is vmapped
     over the stacked parameters; the search itself runs on the flat batch, so the program costs
-    what one search over P * G states costs (vmapping the whole search would batch its loops)."""
+    what one search over P * G states costs (vmapping the whole search would batch its loops).
+    Anything the search computes over its batch (the regularised search's q range) is taken per
+    agent, so an agent's moves do not depend on which other agents share the program."""
     config: TrainConfig = kind.config
     env = build_env(config)
     _, model = build_model(config, env)
@@ -71,7 +73,9 @@ def stacked_policy_program(kind: AgentKind):
             logits, value = jax.vmap(model)(params, observation)
             return logits.reshape(pairings * num_games, -1), value.reshape(-1)
 
-        search = make_search(env, stacked_model, config.search, num_simulations=kind.simulations)
+        search = make_search(
+            env, stacked_model, config.search, num_simulations=kind.simulations, agents=pairings
+        )
         search_key, choice_key = jax.random.split(key)
         output = search(params, search_key, flat)
         actions = choose(choice_key, output.action_weights, 0.0 if kind.greedy else 1.0)

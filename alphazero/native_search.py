@@ -612,22 +612,28 @@ def descent_uniform(descent_key, sim, depth, batch: int):
     return jax.random.uniform(key, (batch,))
 
 
-def q_scale(tree: Tree, per_tree: bool):
+def q_scale(tree: Tree, per_tree: bool, groups: int = 1):
     """M with the whole tensor of Jones's q = W / (n + 1e-4) (every node, both seats) inside
     [-M, M]: with one zero-sum value per node, the other seat's q is the negation, so the
     tensor's min is -M and its max M. Node slots not yet used hold 0, inside the range.
 
     A node's W from its parent mover's seat is n * (its q statistic); the root, never backed up
     into in Jones's tree, has n = visits - 1 and W = the sum of the returns backed up through it.
-    ``per_tree`` takes M per game instead of over the batch. Returns [B] (equal entries unless
-    ``per_tree``)."""
+    ``per_tree`` takes M per game instead of over the batch; otherwise the batch is ``groups``
+    equal runs of consecutive games (one per agent when several agents' games share one search,
+    as in a tournament's stacked program) and M is taken over each run, so that one agent's
+    search never depends on another agent's games. Returns [B] (equal entries within a group
+    unless ``per_tree``)."""
     visits, child_q = tree.stats[1:, :, 0], tree.stats[1:, :, 1]
     children = jnp.abs(visits * child_q / (visits + Q_EPSILON))
     root_visits = tree.stats[0, :, 0] - 1.0
     root_sum = tree.value[0] * tree.stats[0, :, 0] - tree.raw_value[0]
     root = jnp.abs(root_sum / (root_visits + Q_EPSILON))
     scale = jnp.maximum(jnp.max(children, axis=0), root)  # [B]
-    return scale if per_tree else jnp.broadcast_to(jnp.max(scale), scale.shape)
+    if per_tree:
+        return scale
+    grouped = jnp.max(scale.reshape(groups, -1), axis=1, keepdims=True)
+    return jnp.broadcast_to(grouped, (groups, scale.shape[0] // groups)).reshape(scale.shape)
 
 
 def _regularized_node_policy(tree: Tree, node, scale, c, sqrt_visits):
@@ -642,11 +648,15 @@ def _regularized_node_policy(tree: Tree, node, scale, c, sqrt_visits):
 
 
 def root_regularized_policy(
-    tree: Tree, c: float = REGULARIZED_C, sqrt_visits: bool = False, per_tree: bool = False
+    tree: Tree,
+    c: float = REGULARIZED_C,
+    sqrt_visits: bool = False,
+    per_tree: bool = False,
+    groups: int = 1,
 ):
     """(pi_bar [B, A], alpha [B]) at the root of ``tree`` as it stands."""
     batch = tree.value.shape[1]
-    scale = q_scale(tree, per_tree)
+    scale = q_scale(tree, per_tree, groups)
     return _regularized_node_policy(tree, jnp.zeros((batch,), jnp.int32), scale, c, sqrt_visits)
 
 
@@ -662,6 +672,7 @@ def regularized(
     c: float = REGULARIZED_C,
     sqrt_visits: bool = False,
     per_tree: bool = False,
+    groups: int = 1,
     pack: Callable = _identity,
     unpack: Callable = _identity,
 ) -> SearchResult:
@@ -670,7 +681,8 @@ def regularized(
     At every node of a descent: prior pi = softmax(logits); N = sum over actions of the child's
     visits, or 1 where the child was never expanded; lambda = c * N / (N + A) (``sqrt_visits``:
     c * sqrt(N) / (N + A)); q = the child's W / (n + 1e-4) from the mover's seat, min-max
-    normalised over the whole tree tensor of the batch (``per_tree``: of each game's tree),
+    normalised over the whole tree tensor of the batch (``per_tree``: of each game's tree;
+    ``groups``: of each of that many equal runs of consecutive games, one per agent),
     computed once per simulation, and 0 for unexpanded children; pi_bar = lambda * pi /
     (alpha - q) (`regularized_policy`); the action is sampled from pi_bar with one uniform per
     node (`sample_regularized`, `descent_uniform`). The walk expands the first edge never
@@ -683,12 +695,14 @@ def regularized(
     if num_simulations < 1:
         raise ValueError("num_simulations must be at least 1")
     batch = root_logits.shape[0]
+    if batch % groups:
+        raise ValueError(f"a batch of {batch} games does not split into {groups} equal groups")
     action_key, descent_key = regularized_keys(key)
     root_logits = mask_invalid(root_logits, invalid)
     policy = functools.partial(_regularized_node_policy, c=c, sqrt_visits=sqrt_visits)
 
     def simulate(sim, tree):
-        scale = q_scale(tree, per_tree)
+        scale = q_scale(tree, per_tree, groups)
         root_pi_bar, _ = policy(tree, jnp.zeros((batch,), jnp.int32), scale)
         root_action = sample_regularized(root_pi_bar, descent_uniform(descent_key, sim, 0, batch))
 
@@ -705,7 +719,7 @@ def regularized(
 
     tree = init_tree(root_logits, root_value, root_states, num_simulations, pack)
     tree = jax.lax.fori_loop(0, num_simulations, simulate, tree)
-    pi_bar, _ = root_regularized_policy(tree, c, sqrt_visits, per_tree)
+    pi_bar, _ = root_regularized_policy(tree, c, sqrt_visits, per_tree, groups)
     weights = pi_bar / jnp.sum(pi_bar, axis=-1, keepdims=True)
     logits = jnp.where(weights > 0, jnp.log(jnp.maximum(weights, 1e-30)), -jnp.inf)
     action = jax.random.categorical(action_key, logits).astype(jnp.int32)

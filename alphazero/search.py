@@ -108,6 +108,7 @@ def make_search(
     config: SearchConfig,
     num_simulations: int | None = None,
     root_noise: bool = False,
+    agents: int = 1,
 ):
     """Build ``search(params, key, states) -> SearchOutput`` for a batch of states.
 
@@ -115,7 +116,10 @@ def make_search(
     ``root_noise`` mixes Dirichlet noise (``config.dirichlet_alpha``, ``config.dirichlet_fraction``)
     into the root prior, for every algorithm; self-play uses it so that games keep exploring, agents
     under test do not -- except under the regularised search with
-    ``config.regularized_evaluation_noise`` (Jones's code noises every search)."""
+    ``config.regularized_evaluation_noise`` (Jones's code noises every search). ``agents``: the
+    batch is that many agents' games in equal consecutive runs (a tournament's stacked program);
+    the regularised search normalises q over each agent's games alone, as each of Jones's agents
+    searched its own batch."""
     simulations = config.num_simulations if num_simulations is None else num_simulations
     recurrent_fn = make_recurrent_fn(env, model)
     # Jones's 10 / cells, where a move is a cell; a game with fewer actions than cells (Connect
@@ -148,6 +152,7 @@ def make_search(
                 c=config.regularized_c,
                 sqrt_visits=config.regularized_sqrt,
                 per_tree=config.regularized_per_tree,
+                groups=agents,
             )
         else:
             result = native_search.puct(

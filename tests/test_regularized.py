@@ -116,10 +116,10 @@ DEPTH = 3  # game nodes at depth 3 are finished
 NODES = sum(A**d for d in range(DEPTH + 1))
 
 
-def random_game(seed: int, batch: int, first_scale: float = 1.0) -> ref.TableGame:
+def random_game(seed: int, batch: int, first_scale: float = 1.0, scaled: int = 1) -> ref.TableGame:
     """Random priors (a few illegal actions), values in (-1, 1); finished games at depth 3 and a
-    random fifth of depths 1 and 2, with rewards +-1; the first game's values and rewards times
-    ``first_scale``."""
+    random fifth of depths 1 and 2, with rewards +-1; the first ``scaled`` games' values and
+    rewards times ``first_scale``."""
     rng = np.random.default_rng(seed)
     logits = rng.normal(size=(batch, NODES, A)).astype(np.float32)
     logits[rng.random((batch, NODES, A)) < 0.15] = -1e9
@@ -131,8 +131,8 @@ def random_game(seed: int, batch: int, first_scale: float = 1.0) -> ref.TableGam
     finished |= depth == DEPTH
     reward = np.where(finished, rng.choice([-1.0, 1.0], (batch, NODES)), 0.0).astype(np.float32)
     value = rng.uniform(-1, 1, (batch, NODES)).astype(np.float32)
-    reward[0] *= first_scale
-    value[0] *= first_scale
+    reward[:scaled] *= first_scale
+    value[:scaled] *= first_scale
     return ref.TableGame(logits, value, reward, finished)
 
 
@@ -161,8 +161,8 @@ def table_recurrent_fn(game: ref.TableGame):
 
 
 @functools.cache
-def _compiled_search(seed, batch, simulations, c, sqrt, per_tree, first_scale=1.0):
-    game = random_game(seed, batch, first_scale)
+def _compiled_search(seed, batch, simulations, c, sqrt, per_tree, first_scale=1.0, groups=1):
+    game = random_game(seed, batch, first_scale, scaled=batch // groups if groups > 1 else 1)
     invalid = jnp.asarray(game.logits[:, 0] < -1e8)
     embedding = (jnp.zeros((batch,), jnp.int32), jnp.zeros((batch,), jnp.bool_))
 
@@ -170,9 +170,11 @@ def _compiled_search(seed, batch, simulations, c, sqrt, per_tree, first_scale=1.
         result = native_search.regularized(
             None, key, jnp.asarray(game.logits[:, 0]), jnp.asarray(game.value[:, 0]), embedding,
             invalid, table_recurrent_fn(game), simulations, c=c, sqrt_visits=sqrt,
-            per_tree=per_tree,
+            per_tree=per_tree, groups=groups,
         )  # fmt: skip
-        pi_bar, alpha = native_search.root_regularized_policy(result.tree, c, sqrt, per_tree)
+        pi_bar, alpha = native_search.root_regularized_policy(
+            result.tree, c, sqrt, per_tree, groups
+        )
         return result, pi_bar, alpha
 
     return game, jax.jit(run).lower(jax.random.key(0)).compile(FAST_COMPILE)
@@ -262,6 +264,33 @@ def test_normalisation_over_the_batch_couples_games_and_per_tree_does_not():
         assert differs == coupled
         _, pi_bar, _ = search(key)
         np.testing.assert_allclose(pi_bar, together, rtol=1e-4, atol=1e-7)
+
+
+def test_normalisation_per_agent_group_equals_each_group_searched_alone():
+    """A batch holding two agents' games (``groups=2``: games 0-1 and 2-3) normalises q over each
+    agent's games: each half's pi_bar equals the reference's search of that half alone, and the
+    first half (values a quarter of the others') is not what the whole batch normalised
+    gives."""
+    batch, simulations = 4, 16
+    key = jax.random.key(3)
+    game, search = _compiled_search(5, batch, simulations, 1 / 16, False, False, 0.25, groups=2)
+    _, descent_key = native_search.regularized_keys(key)
+    uniforms = functools.cache(
+        lambda sim, depth: np.asarray(native_search.descent_uniform(descent_key, sim, depth, batch))
+    )
+    halves = []
+    for lo in (0, 2):
+        part = ref.TableGame(*(x[lo : lo + 2] for x in vars(game).values()))
+        _, _, pi_bar, _ = ref.search(
+            part, simulations, lambda s, d, lo=lo: uniforms(s, d)[lo : lo + 2], per_tree=False
+        )
+        halves.append(pi_bar)
+    _, pi_bar, _ = search(key)
+    np.testing.assert_allclose(pi_bar, np.concatenate(halves), rtol=1e-4, atol=1e-7)
+    _, _, whole, _ = ref.search(game, simulations, uniforms, per_tree=False)
+    assert not np.allclose(whole[:2], halves[0], atol=1e-6)
+    with pytest.raises(ValueError, match="does not split into 3 equal groups"):
+        _compiled_search(5, batch, simulations, 1 / 16, False, False, 0.25, groups=3)
 
 
 # ---- Behind make_search, on Hex ---------------------------------------------------------------
