@@ -60,3 +60,13 @@ def test_design_command_on_the_teaching_preset(capsys):
     assert "--replicates must be at least 2" in capsys.readouterr().err
     assert main(["design", "no-such-preset"]) == 2
     assert "neither a spec file nor a preset" in capsys.readouterr().err
+
+
+def test_design_command_simulates_connect_four_boards_as_hex_of_as_many_cells(capsys):
+    assert main(["design", "connect-four-study", "--replicates", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["model_boards"] == [
+        "board c4-4x5-3 (20 cells) simulated as Hex 4x4",
+        "board c4-5x6-4 (30 cells) simulated as Hex 5x5",
+    ]
+    assert out["runs"] == 12 and out["noise_elo"] == 40.0

@@ -8,6 +8,12 @@ training simulation count; the tournament's target standard error as rating nois
 analysis's own fits on each and prints the expected bias and 95% interval half-width of the
 frontier slope, the perfect-play growth per board size and the exchange slope (per estimator), and
 whether the design can tell an exchange slope of -1.18 from -0.9. See `analysis.design`.
+
+Jones's model is a model of Hex. A board of another game (Connect Four's ``c4-RxC-X``) is
+simulated as the Hex board with about as many cells (size round(sqrt(cells)): 4x5 as 4x4, 5x6 as
+5x5), with its own snapshots, networks and simulation counts; the output says so. What the check
+measures, the bias and spread each estimator has at this density of snapshots, simulation counts,
+seeds and rating noise, depends on the game only through the Elo ranges the model gives that size.
 """
 
 from __future__ import annotations
@@ -38,25 +44,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
+def model_size(env) -> int:
+    """The Hex board size Jones's model simulates for ``env``: Hex's own size, else the Hex
+    board with about as many cells (round(sqrt(cells)), at least 2)."""
+    import math
+
+    if isinstance(getattr(env, "size", None), int) and not hasattr(env, "x_in_row"):
+        return env.size
+    return max(2, round(math.sqrt(env.num_cells)))
+
+
 def design_from_spec(spec, noise: float | None = None):
-    """The `analysis.synthetic.Design` of a sweep spec."""
+    """The `analysis.synthetic.Design` of a sweep spec, and the lines that say which boards were
+    simulated as which Hex size (empty for Hex alone)."""
     import collections
 
-    import games
     from alphazero.networks import mlp_parameter_count
     from alphazero.schedule import schedule
     from analysis.synthetic import BoardDesign, Design
 
     boards: dict[int, dict] = {}
+    labels: dict[int, str] = {}
+    notes: list[str] = []
     training = collections.Counter()
     for plan in spec.runs():
         config = plan.config
-        size = config.board_size
         _, targets = schedule(config)
         network = config.network
+        env = config.env()
+        size = model_size(env)
+        label = str(config.board_label)
+        if labels.setdefault(size, label) != label:
+            raise ValueError(
+                f"boards {labels[size]} and {label} would both be simulated as Hex {size}x{size}"
+            )
+        if label != str(size) and len(notes) < len(labels):
+            notes.append(f"board {label} ({env.num_cells} cells) simulated as Hex {size}x{size}")
         if network.family == "mlp":
-            env = games.make(config.game, size=size, swap=config.swap)
-            parameters = mlp_parameter_count(size, network.width, network.depth, env.num_actions)
+            shape = tuple(env.observation_shape)
+            parameters = mlp_parameter_count(shape, network.width, network.depth, env.num_actions)
         else:  # only the ranking of networks matters in the model
             parameters = network.channels**2 * 9 * max(network.blocks, 1)
         entry = boards.setdefault(size, {"snapshots": tuple(float(t) for t in targets), "runs": []})
@@ -65,13 +91,14 @@ def design_from_spec(spec, noise: float | None = None):
     parts = []
     for size, entry in sorted(boards.items()):
         parts.append(BoardDesign(size, entry["snapshots"], tuple(entry["runs"])))
-    return Design(
+    design = Design(
         tuple(parts),
         seeds=1,  # spec.runs() already lists every seed as its own run
         simulations=tuple(sorted(spec.test_simulations)),
         train_simulations=training.most_common(1)[0][0],
         noise_elo=float(spec.tournament.target_se if noise is None else noise),
     )
+    return design, notes
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,12 +112,12 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--noise must be >= 0 Elo, got {args.noise}")
     if not 0 < args.reach <= 1:
         raise ValueError(f"--reach must be in (0, 1], got {args.reach}")
-    design = design_from_spec(load_spec(args.spec), args.noise)
+    design, notes = design_from_spec(load_spec(args.spec), args.noise)
     check = check_design(
         design, Truth(reach=args.reach), replicates=args.replicates, seed=args.seed
     )
     if args.json:
-        print(json.dumps(check.to_json(), indent=2))
+        print(json.dumps({**check.to_json(), "model_boards": notes}, indent=2))
     else:
-        print(format_check(check))
+        print("\n".join([*notes, format_check(check)]))
     return 0
