@@ -48,7 +48,15 @@ from alphazero.config import ConfigError, from_dict, read_toml, require, set_dot
 from alphazero.settings import TrainConfig
 from boardscale_core import jones
 
-PRESETS = ("teaching", "small", "jones", "algorithms", "study", "connect-four", "connect-four-study")
+PRESETS = (
+    "teaching",
+    "small",
+    "jones",
+    "algorithms",
+    "study",
+    "connect-four",
+    "connect-four-study",
+)
 SPEC_FILE = "sweep.json"
 RUNS_DIR = "runs"
 
