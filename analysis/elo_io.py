@@ -11,7 +11,7 @@ import dataclasses
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -180,19 +180,38 @@ def _training_simulations(store: Store) -> dict[int, int]:
     return out
 
 
-def sweep_settings(sweep_dir: str | os.PathLike) -> dict[str, object]:
+def search_name(search: Mapping[str, object]) -> str:
+    """A run's search in words: ``gumbel``, ``puct``, ``regularized`` (Jones's lambda = c * N /
+    (N + A)) or ``regularized, sqrt(N)`` (Grill et al.'s c * sqrt(N) / (N + A)), with
+    ``q per tree`` where the regularised search normalises q per game."""
+    name = str(search.get("algorithm", "gumbel"))
+    if name == "regularized":
+        if search.get("regularized_sqrt"):
+            name += ", sqrt(N)"
+        if search.get("regularized_per_tree"):
+            name += ", q per tree"
+    return name
+
+
+def sweep_settings(
+    sweep_dir: str | os.PathLike, run_ids: Collection[int] | None = None
+) -> dict[str, object]:
     """The sweep's training settings that Jones's may differ from (`reference.JONES_SETTINGS`'s
-    keys), read from the runs' stored configurations; a setting that differs between runs is
-    listed as the sorted distinct values. Empty without a store or runs."""
+    keys), read from the runs' stored configurations (of the runs ``run_ids`` only, if given); a
+    setting that differs between runs is listed as the sorted distinct values. Empty without a
+    store or runs."""
     path = Path(sweep_dir) / STORE_FILENAME
     if not path.exists():
         return {}
     values: dict[str, set] = {}
     with Store.open(path, create=False) as store:
         runs = store.runs()
-        for size, text in zip(
-            runs["board_size"].tolist(), runs["config_json"].tolist(), strict=True
-        ):
+        for run_id, size, text in zip(
+            runs["id"].tolist(), runs["board_size"].tolist(), runs["config_json"].tolist(),
+            strict=True,
+        ):  # fmt: skip
+            if run_ids is not None and int(run_id) not in run_ids:
+                continue
             try:
                 config = json.loads(text)
                 selfplay, learner = config["selfplay"], config["learner"]
@@ -201,6 +220,7 @@ def sweep_settings(sweep_dir: str | os.PathLike) -> dict[str, object]:
                 )
                 found = {
                     "training simulations per move": int(config["search"]["num_simulations"]),
+                    "search": search_name(config["search"]),
                     "learning rate": float(learner["learning_rate"]),
                     "random self-play moves": float(selfplay.get("random_move_fraction", 0.0)),
                     "sample reuse (learner positions per new position)": round(reuse, 3),

@@ -502,3 +502,52 @@ def plot_comparison(report: Mapping) -> Figure:
     ax.legend(loc="upper left")
     fig.suptitle("This sweep beside Jones (2021)")
     return fig
+
+
+# -- groups of runs --------------------------------------------------------------------------------
+
+
+def _group_panel(ax, labels: Sequence[str], entries: Sequence, title: str, unit: str) -> None:
+    """One point per group with its 95% interval; 'not estimable' where a group has no value."""
+    for position, entry in enumerate(entries):
+        value, interval = _value(entry)
+        if value is None:
+            ax.text(position, 0.5, "not\nestimable", ha="center", va="center", fontsize=8,
+                    transform=ax.get_xaxis_transform())  # fmt: skip
+            continue
+        error = None
+        if interval is not None and None not in interval:
+            error = [[max(value - interval[0], 0.0)], [max(interval[1] - value, 0.0)]]
+        ax.errorbar([position], [value], yerr=error, fmt="o", color="#1f77b4", capsize=4)
+    names = [label.replace("_", " ").replace(", ", ",\n") for label in labels]
+    ax.set_xticks(range(len(labels)), names, fontsize=7)
+    ax.set_xlim(-0.5, len(labels) - 0.5)
+    ax.set_title(title)
+    ax.set_ylabel(unit)
+    ax.grid(True, axis="y", alpha=0.3)
+
+
+@_styled
+def plot_groups(result: Mapping) -> Figure:
+    """The frontier slope and the exchange slope of each group of runs, with their 95% intervals
+    (`analysis.groups.analyze_groups`'s result), and Jones's values as dashed lines."""
+    rows = result["groups"]
+    if not rows:
+        raise ValueError("no groups to plot")
+    labels = [row["group"] for row in rows]
+    fig = _figure(_WIDTH, 4.4)
+    left, right = fig.subplots(1, 2)
+    _group_panel(
+        left, labels, [row["frontier_slope_elo_per_decade"] for row in rows],
+        "Frontier slope", "Elo per decade of training compute",
+    )  # fmt: skip
+    left.axhline(reference.FRONTIER_SLOPE_ELO_PER_DECADE, color="0.4", linestyle="--",
+                 label="Jones (2021)")  # fmt: skip
+    _group_panel(
+        right, labels, [row["exchange_slope"] for row in rows],
+        "Exchange slope", "d log10(test) / d log10(train) at fixed Elo",
+    )  # fmt: skip
+    right.axhline(reference.EXCHANGE_SLOPE, color="0.4", linestyle="--", label="Jones (2021)")
+    left.legend(loc="best", fontsize=8)
+    fig.suptitle(f"By {result['by']}: one joint rating, each group's own fits (95% intervals)")
+    return fig

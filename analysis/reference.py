@@ -82,6 +82,7 @@ RANDOM_FLOOR_ELO_PER_SIZE = FRONTIER_PARAMETERS["p_b"]
 # one optimiser step per 32,768-game self-play step).
 JONES_SETTINGS = {
     "training simulations per move": 63,
+    "search": "regularized",
     "learning rate": 1e-3,
     "random self-play moves": 0.0,
     "sample reuse (learner positions per new position)": 1.0,

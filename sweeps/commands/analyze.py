@@ -44,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Elo colour treatment for a sweep: 'symmetric' averages each pair's win rates over "
         "the two colours (Jones's, default); 'term' fits a first-mover term",
     )  # fmt: skip
+    parser.add_argument(
+        "--by", metavar="SETTING",
+        help="also fit each group of runs that differ in this training setting (a dotted prefix "
+        "such as 'search'), on the sweep's one joint rating, and compare the groups "
+        "(OUT/groups.md, OUT/figures/groups.png, OUT/<group>/report.md)",
+    )  # fmt: skip
     parser.add_argument("--no-figures", action="store_true", help="write only the report")
 
 
@@ -61,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
         check_folder_argument(args.out, "--out")
     ratings = settings = colour = None
+    if args.by is not None and args.agents is not None:
+        raise ValueError("--by needs SWEEP_DIR (an agent CSV has no run settings)")
     if args.agents is not None:
         try:
             table = read_agents_csv(args.agents)
@@ -99,4 +107,36 @@ def run(args: argparse.Namespace) -> int:
         print(f"figures: {out / 'figures'} ({len(report['figures'])} files, PNG and SVG)")
     print(f"report: {out / 'report.md'}")
     print(f"data: {out / 'report.json'}")
+    if args.by is not None:
+        _analyze_groups(args, table, ratings, colour, out)
     return 0
+
+
+def _analyze_groups(args, table, ratings, colour, out: Path) -> None:
+    """``--by``: every group's fits and the comparison (`analysis.groups`)."""
+    from analysis.elo_io import sweep_settings
+    from analysis.groups import analyze_groups, run_groups
+
+    groups = run_groups(args.sweep_dir, args.by)
+    settings = {label: sweep_settings(args.sweep_dir, set(runs)) for label, runs in groups.items()}
+    result = analyze_groups(
+        table, groups, out, by=args.by, figures=not args.no_figures, settings=settings,
+        bootstrap=args.bootstrap, seed=args.seed, simulations=args.simulations, ratings=ratings,
+        colour=colour,
+    )  # fmt: skip
+    for row in result["groups"]:
+        frontier, slope = row["frontier_slope_elo_per_decade"], row["exchange_slope"]
+        print(
+            f"  {args.by} = {row['group']}: frontier slope {_short(frontier)} Elo/decade, "
+            f"exchange slope {_short(slope)}"
+        )
+    print(f"groups: {out / 'groups.md'}")
+
+
+def _short(entry) -> str:
+    value, interval = entry.get("value"), entry.get("ci95")
+    if value is None:
+        return "not estimable"
+    if not interval or None in interval:
+        return f"{value:.3g}"
+    return f"{value:.3g} ({interval[0]:.3g} to {interval[1]:.3g})"
