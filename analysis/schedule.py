@@ -18,6 +18,7 @@ import numpy as np
 import scipy.special
 
 from analysis.elo import ELO_PER_NATURAL, Ratings
+from analysis.store import board_order
 from analysis.tables import num_rows
 
 SEED_COLUMNS = ("agent_id", "name", "kind", "run", "snapshot_idx", "simulations", "board_size")
@@ -97,12 +98,13 @@ def seed_pairs(agents: Mapping[str, np.ndarray]) -> np.ndarray:
     run = np.asarray(agents["run"], object)
     snapshot_idx = np.asarray(agents["snapshot_idx"], np.int64)
     simulations = np.asarray(agents["simulations"], np.int64)
-    board = np.asarray(agents["board_size"], np.int64)
+    # Board labels: Hex's integer sizes or text (Connect Four's 'c4-RxC-X'), in the store's order.
+    board = [label if isinstance(label, str) else int(label) for label in agents["board_size"]]
     size = _network_size(agents) if len(ids) else np.zeros(0)
 
     links = _Links()
-    for board_size in np.unique(board):
-        on_board = np.flatnonzero(board == board_size)
+    for board_size in sorted(set(board), key=board_order):
+        on_board = np.flatnonzero([label == board_size for label in board])
         snapshots = [row for row in on_board if kind[row] == "snapshot"]
         by_run_sims: dict[tuple[str, int], list[int]] = {}
         by_snapshot: dict[tuple[str, int], list[int]] = {}

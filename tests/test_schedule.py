@@ -230,3 +230,21 @@ def test_done():
         done(ratings, 0.0, 0, 10)
     with pytest.raises(ValueError, match="budget"):
         done(ratings, 10.0, 0, -1)
+
+
+def test_seed_pairs_on_text_board_labels_pair_as_on_hex():
+    """Connect Four's boards are text labels ('c4-4x5-3'): the pairs are those of the same grid
+    under Hex integer sizes, board for board, and a mixed table keeps its boards apart."""
+    hex_table = agent_table(board_sizes=(3, 5))
+    labels = {3: "c4-4x5-3", 5: "c4-5x6-4"}
+    text = dict(hex_table)
+    text["board_size"] = np.array([labels[b] for b in hex_table["board_size"].tolist()], object)
+    assert seed_pairs(text).tolist() == seed_pairs(hex_table).tolist()
+    mixed = dict(hex_table)
+    mixed["board_size"] = np.array(
+        [labels[b] if b == 5 else b for b in hex_table["board_size"].tolist()], object
+    )
+    pairs = seed_pairs(mixed).tolist()
+    board = dict(zip(mixed["agent_id"].tolist(), mixed["board_size"].tolist(), strict=True))
+    assert pairs == seed_pairs(hex_table).tolist()
+    assert all(board[a] == board[b] for a, b in pairs)
