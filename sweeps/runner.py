@@ -298,7 +298,9 @@ def analyze_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None, log=
 
 
 def sweep_status(sweep_dir: str | Path) -> dict[str, Any]:
-    """What is done, running (started, not finished) and missing, with compute spent."""
+    """What is done, running (started, not finished) and missing, with compute spent. A run
+    folder without its resume file (as committed under results/) counts as done when it holds
+    every planned snapshot, its compute read from the last one."""
     from alphazero import checkpoint
     from alphazero.runfolder import RESUME_FILE, snapshot_paths
     from analysis.store import Store as _Store
@@ -314,9 +316,15 @@ def sweep_status(sweep_dir: str | Path) -> dict[str, Any]:
                 spent = checkpoint.read_meta(folder / RESUME_FILE)["progress"]["jones_flops"]
             except (ValueError, KeyError):
                 spent = float("nan")
+        elif paths:  # a stored folder without its resume file (a committed study): the snapshots
+            try:
+                spent = checkpoint.read_meta(paths[-1])["jones_flops"]
+            except (ValueError, KeyError):
+                spent = float("nan")
+        stored = not (folder / RESUME_FILE).exists() and len(paths) >= plan.config.snapshots.count
         state = (
             "done"
-            if run_is_finished(sweep_dir, plan)
+            if run_is_finished(sweep_dir, plan) or stored
             else ("started" if paths or folder.exists() else "missing")
         )
         budget = plan.config.budget or None

@@ -30,3 +30,11 @@ def test_the_committed_study_regenerates_its_analysis_exactly(tmp_path, monkeypa
         name for name in _files(committed) if not filecmp.cmp(out / name, committed / name, False)
     ]
     assert different == [], f"regenerated files differ from the committed ones: {different}"
+
+
+def test_status_counts_the_committed_runs_done_from_their_snapshots(capsys):
+    """The committed runs have no resume files: status reads them as done from their snapshots."""
+    assert cli(["status", str(STUDY)]) == 0
+    out = capsys.readouterr().out
+    assert "27 runs: 27 done, 0 started, 0 missing" in out
+    assert "hex5-mlp-64x1-s2  done     snapshots 16/16 compute 6.00e+10 / 6.00e+10 FLOPs" in out
