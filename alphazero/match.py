@@ -83,23 +83,12 @@ def _pair_results(agent_a, agent_b, winners: np.ndarray) -> list[MatchResult]:
     """The two results of one pairing from its games' winners [G]: the first half has A moving
     first, the second half B."""
     half = winners.shape[0] // 2
-    first, second = winners[:half], winners[half:]
-    return [
-        MatchResult(
-            agent_a.name,
-            agent_b.name,
-            int((first == 0).sum()),
-            int((first == 1).sum()),
-            int((first < 0).sum()),
-        ),
-        MatchResult(
-            agent_b.name,
-            agent_a.name,
-            int((second == 0).sum()),
-            int((second == 1).sum()),
-            int((second < 0).sum()),
-        ),
-    ]
+
+    def result(first, second, games: np.ndarray) -> MatchResult:
+        first_wins, second_wins, draws = (games == 0).sum(), (games == 1).sum(), (games < 0).sum()
+        return MatchResult(first.name, second.name, int(first_wins), int(second_wins), int(draws))
+
+    return [result(agent_a, agent_b, winners[:half]), result(agent_b, agent_a, winners[half:])]
 
 
 def play_match(agent_a, agent_b, num_games: int, key: jax.Array, env=None) -> list[MatchResult]:

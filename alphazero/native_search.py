@@ -392,6 +392,26 @@ def root_visit_counts(tree: Tree) -> jax.Array:
     return _root_counts(tree)[0].astype(jnp.int32)
 
 
+def _simulated_tree(
+    params, root_logits, root_value, root_states, recurrent_fn, num_simulations, descent, codec
+) -> Tree:
+    """The tree after ``num_simulations`` simulations from the root, for a policy whose descent
+    carries nothing from node to node. Simulation ``sim`` asks ``descent(sim, tree)`` for
+    (the root's action [B], ``select``: the interior rule as `_descend` takes it), walks down to
+    the first edge never expanded, expands it into node ``sim + 1`` and backs its value up.
+    ``codec`` is (pack, unpack)."""
+
+    def simulate(sim, tree):
+        root_action, select = descent(sim, tree)
+        parent, action, path, rows = _descend(tree, root_action, select, num_simulations, ())
+        return _expand_and_backup(
+            params, tree, recurrent_fn, parent, action, path, rows, sim, None, codec
+        )
+
+    tree = init_tree(root_logits, root_value, root_states, num_simulations, codec[0])
+    return jax.lax.fori_loop(0, num_simulations, simulate, tree)
+
+
 # ---- The two policies ------------------------------------------------------------------------
 
 
@@ -430,26 +450,24 @@ def gumbel_muzero(
         gumbel_interior_action, value_scale=value_scale, maxvisit_init=maxvisit_init
     )
 
-    def simulate(sim, tree):
+    def descent(sim, tree):
         visits, q = _root_counts(tree)
         considered = table[num_considered, sim][:, None]
         scores = score_considered(
             considered, gumbel, root_logits, completed(q, visits, root_logits, root_value), visits
         )
-        root_action = masked_argmax(scores, invalid)
 
         def select(node, depth, extra):
             del depth
             _, logits, visits, q = _node_view(tree, node)
             return interior(q, visits, logits, rows_of(tree.raw_value, node)), extra
 
-        parent, action, path, rows = _descend(tree, root_action, select, num_simulations, ())
-        return _expand_and_backup(
-            params, tree, recurrent_fn, parent, action, path, rows, sim, None, (pack, unpack)
-        )
+        return masked_argmax(scores, invalid), select
 
-    tree = init_tree(root_logits, root_value, root_states, num_simulations, pack)
-    tree = jax.lax.fori_loop(0, num_simulations, simulate, tree)
+    tree = _simulated_tree(
+        params, root_logits, root_value, root_states, recurrent_fn, num_simulations, descent,
+        (pack, unpack),
+    )  # fmt: skip
 
     visits, q = _root_counts(tree)
     completed_q = completed(q, visits, root_logits, root_value)
@@ -701,7 +719,7 @@ def regularized(
     root_logits = mask_invalid(root_logits, invalid)
     policy = functools.partial(_regularized_node_policy, c=c, sqrt_visits=sqrt_visits)
 
-    def simulate(sim, tree):
+    def descent(sim, tree):
         scale = q_scale(tree, per_tree, groups)
         root_pi_bar, _ = policy(tree, jnp.zeros((batch,), jnp.int32), scale)
         root_action = sample_regularized(root_pi_bar, descent_uniform(descent_key, sim, 0, batch))
@@ -712,13 +730,12 @@ def regularized(
                 pi_bar, descent_uniform(descent_key, sim, depth, batch)
             ), extra
 
-        parent, action, path, rows = _descend(tree, root_action, select, num_simulations, ())
-        return _expand_and_backup(
-            params, tree, recurrent_fn, parent, action, path, rows, sim, None, (pack, unpack)
-        )
+        return root_action, select
 
-    tree = init_tree(root_logits, root_value, root_states, num_simulations, pack)
-    tree = jax.lax.fori_loop(0, num_simulations, simulate, tree)
+    tree = _simulated_tree(
+        params, root_logits, root_value, root_states, recurrent_fn, num_simulations, descent,
+        (pack, unpack),
+    )  # fmt: skip
     pi_bar, _ = root_regularized_policy(tree, c, sqrt_visits, per_tree, groups)
     weights = pi_bar / jnp.sum(pi_bar, axis=-1, keepdims=True)
     logits = jnp.where(weights > 0, jnp.log(jnp.maximum(weights, 1e-30)), -jnp.inf)

@@ -25,7 +25,16 @@ if __name__ == "__main__":
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import jax
-from hex_env import format_table, measure_together
+from hex_env import (
+    PGX_HEADERS,
+    ROLLOUT_HEADERS,
+    add_rollout_arguments,
+    against_pgx,
+    format_table,
+    measure_together,
+    pgx_installed,
+    rollout_cells,
+)
 
 
 def _ours(rows: int, columns: int, x_in_row: int):
@@ -44,47 +53,23 @@ def _pgx():
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batches", type=int, nargs="+", default=[1024, 16384])
-    parser.add_argument("--steps", type=int, default=64, help="plies per timed call")
-    parser.add_argument("--repeats", type=int, default=3, help="timed calls per round")
-    parser.add_argument(
-        "--rounds", type=int, default=3, help="alternating rounds of ours and pgx; best kept"
-    )
-    parser.add_argument("--no-pgx", action="store_true", help="skip the pgx baseline")
+    add_rollout_arguments(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> dict:
     """Run the benchmark, print its table and return the measurements as a dict."""
     args = parse_args(argv)
-    use_pgx = not args.no_pgx
-    if use_pgx:
-        try:
-            import pgx  # noqa: F401
-        except ImportError:
-            print("pgx is not installed (pip install pgx); measuring ours only", file=sys.stderr)
-            use_pgx = False
+    use_pgx = not args.no_pgx and pgx_installed("measuring ours only")
     rows = []
     for batch in args.batches:
         contenders = {"ours": _ours(6, 7, 4)}
         if use_pgx:
             contenders["pgx"] = _pgx()
         measured = measure_together(contenders, batch, args.steps, args.repeats, args.rounds)
-        ours = measured["ours"]
-        row = {"batch": batch, "steps": args.steps, "ours": ours}
-        if use_pgx:
-            row["pgx"] = measured["pgx"]
-            row["ratio"] = ours["steps_per_second"] / row["pgx"]["steps_per_second"]
-        rows.append(row)
-    headers = ["batch", "ours steps/s", "ours compile s"]
-    if use_pgx:
-        headers += ["pgx steps/s", "pgx compile s", "ours/pgx"]
-    table = []
-    for row in rows:
-        line = [row["batch"], row["ours"]["steps_per_second"], row["ours"]["compile_seconds"]]
-        if use_pgx:
-            line += [row["pgx"]["steps_per_second"], row["pgx"]["compile_seconds"], row["ratio"]]
-        table.append(line)
+        rows.append({"batch": batch, "steps": args.steps, **against_pgx(measured)})
+    headers = ["batch", *ROLLOUT_HEADERS, *(PGX_HEADERS if use_pgx else [])]
+    table = [[row["batch"], *rollout_cells(row)] for row in rows]
     print(
         f"Connect Four 6x7 random play, {args.steps} plies per call, auto-reset "
         f"({jax.default_backend()})"

@@ -181,18 +181,57 @@ def measure_together(
     return rows
 
 
-RULES = {"no-swap": False, "swap": True}
+def pgx_installed(instead: str) -> bool:
+    """Whether pgx imports; if not, a line on stderr says so and what is measured ``instead``."""
+    try:
+        import pgx  # noqa: F401
+    except ImportError:
+        print(f"pgx is not installed (pip install pgx); {instead}", file=sys.stderr)
+        return False
+    return True
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 9, 11])
+def add_rollout_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the random-play benchmarks against pgx (this one and Connect Four's):
+    ``--batches``, ``--steps``, ``--repeats``, ``--rounds`` and ``--no-pgx``."""
     parser.add_argument("--batches", type=int, nargs="+", default=[1024, 16384])
     parser.add_argument("--steps", type=int, default=64, help="plies per timed call")
     parser.add_argument("--repeats", type=int, default=3, help="timed calls per round")
     parser.add_argument(
         "--rounds", type=int, default=3, help="alternating rounds of ours and pgx; best kept"
     )
+    parser.add_argument("--no-pgx", action="store_true", help="skip the pgx baseline")
+
+
+ROLLOUT_HEADERS = ["ours steps/s", "ours compile s"]
+PGX_HEADERS = ["pgx steps/s", "pgx compile s", "ours/pgx"]
+
+
+def against_pgx(measured: dict[str, dict]) -> dict:
+    """The measurements of `measure_together` for ``ours`` and, where measured, ``pgx``, with
+    ``ratio``: ours/pgx in steps per second (above 1: ours is faster)."""
+    row = {"ours": measured["ours"]}
+    if "pgx" in measured:
+        row["pgx"] = measured["pgx"]
+        row["ratio"] = row["ours"]["steps_per_second"] / row["pgx"]["steps_per_second"]
+    return row
+
+
+def rollout_cells(row: dict) -> list:
+    """A row's cells under `ROLLOUT_HEADERS`, then `PGX_HEADERS` where pgx was measured."""
+    cells = [row["ours"]["steps_per_second"], row["ours"]["compile_seconds"]]
+    if "pgx" in row:
+        cells += [row["pgx"]["steps_per_second"], row["pgx"]["compile_seconds"], row["ratio"]]
+    return cells
+
+
+RULES = {"no-swap": False, "swap": True}
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 9, 11])
+    add_rollout_arguments(parser)
     parser.add_argument(
         "--rules",
         nargs="+",
@@ -200,7 +239,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=list(RULES),
         help="which rules to measure, both games under the same rule (default: both)",
     )
-    parser.add_argument("--no-pgx", action="store_true", help="skip the pgx baseline")
     return parser.parse_args(argv)
 
 
@@ -209,13 +247,7 @@ def main(argv=None) -> dict:
 
     Each row is one (size, batch, rule); ``ratio`` is ours/pgx under that rule."""
     args = parse_args(argv)
-    use_pgx = not args.no_pgx
-    if use_pgx:
-        try:
-            import pgx  # noqa: F401
-        except ImportError:
-            print("pgx is not installed (pip install pgx); measuring ours only", file=sys.stderr)
-            use_pgx = False
+    use_pgx = not args.no_pgx and pgx_installed("measuring ours only")
     rows = []
     for size in args.sizes:
         for batch in args.batches:
@@ -229,10 +261,7 @@ def main(argv=None) -> dict:
                 )
                 ours = measured["ours"]
                 row = {"size": size, "batch": batch, "steps": args.steps, "rule": rule}
-                row["ours"] = ours
-                if use_pgx:
-                    row["pgx"] = measured["pgx"]
-                    row["ratio"] = ours["steps_per_second"] / row["pgx"]["steps_per_second"]
+                row.update(against_pgx(measured))
                 rows.append(row)
                 print(
                     f"  hex {size}x{size} batch {batch} {rule}: "
@@ -240,16 +269,8 @@ def main(argv=None) -> dict:
                     + (f", pgx {row['pgx']['steps_per_second']:,.0f}" if use_pgx else ""),
                     file=sys.stderr,
                 )
-    headers = ["size", "batch", "rule", "ours steps/s", "ours compile s"]
-    if use_pgx:
-        headers += ["pgx steps/s", "pgx compile s", "ours/pgx"]
-    table = []
-    for row in rows:
-        line = [row["size"], row["batch"], row["rule"], row["ours"]["steps_per_second"]]
-        line.append(row["ours"]["compile_seconds"])
-        if use_pgx:
-            line += [row["pgx"]["steps_per_second"], row["pgx"]["compile_seconds"], row["ratio"]]
-        table.append(line)
+    headers = ["size", "batch", "rule", *ROLLOUT_HEADERS, *(PGX_HEADERS if use_pgx else [])]
+    table = [[row["size"], row["batch"], row["rule"], *rollout_cells(row)] for row in rows]
     print(
         f"Hex random play, {args.steps} plies per call, auto-reset; both games under the rule "
         f"of the row (pgx no-swap: its swap action masked out) ({jax.default_backend()})"

@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import jax
 import jax.numpy as jnp
-from hex_env import format_table, pgx_hex, time_calls
+from hex_env import format_table, pgx_hex, pgx_installed, time_calls
 
 DEFAULT_CONFIGS = ("3:2x4", "5:16x4", "7:128x4", "9:512x4")
 
@@ -396,13 +396,7 @@ def mebibytes(value) -> float | str:
 def main(argv=None) -> dict:
     """Run the benchmark, print its table and return the measurements as a dict."""
     args = parse_args(argv)
-    use_baseline = not args.no_baseline
-    if use_baseline:
-        try:
-            import pgx  # noqa: F401
-        except ImportError:
-            print("pgx is not installed (pip install pgx); no baseline", file=sys.stderr)
-            use_baseline = False
+    use_baseline = not args.no_baseline and pgx_installed("no baseline")
     rows = []
     for config, batch, simulations in points(args):
         row = measure_point(config, batch, simulations, args, use_baseline)

@@ -41,6 +41,8 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
+from games.base import BoardGame
+
 MIN_SIDE = 1
 MAX_SIDE = 26  # column letters a..z
 MIN_X_IN_ROW = 2
@@ -108,7 +110,7 @@ def _is_int(value) -> bool:
 
 
 @dataclasses.dataclass(frozen=True)
-class ConnectFour:
+class ConnectFour(BoardGame):
     """Connect Four on ``rows`` x ``columns`` with ``x_in_row`` in a line to win (OpenSpiel's
     parameter names; its defaults are 6, 7 and 4).
 
@@ -173,13 +175,8 @@ class ConnectFour:
         """Plies until the board is full."""
         return self.num_cells
 
-    @property
-    def _tables(self) -> dict[str, np.ndarray]:
-        cached = self.__dict__.get("_cached_tables")
-        if cached is None:
-            cached = _build_tables(self.rows, self.columns, self.x_in_row)
-            object.__setattr__(self, "_cached_tables", cached)
-        return cached
+    def _make_tables(self) -> dict[str, np.ndarray]:
+        return _build_tables(self.rows, self.columns, self.x_in_row)
 
     def lines(self) -> np.ndarray:
         """Every winning line: [L, x_in_row] int32 cell indices (for tests and analysis)."""
@@ -197,32 +194,7 @@ class ConnectFour:
         """The empty board, player 0 (x) to move. ``key`` is unused (no chance) but kept for the
         API."""
         del key
-        board = jnp.zeros((self.num_cells,), jnp.int8)
-        return ConnectFourState(
-            current_player=jnp.int32(0),
-            board=board,
-            legal_action_mask=jnp.ones((self.columns,), jnp.bool_),
-            terminated=jnp.bool_(False),
-            rewards=jnp.zeros((2,), jnp.float32),
-            observation=self._observation(board, jnp.int32(0)),
-            num_moves=jnp.int32(0),
-            last_action=jnp.int32(-1),
-            winner=jnp.int32(-1),
-            illegal=jnp.bool_(False),
-        )
-
-    def step(self, state: ConnectFourState, action: jax.Array) -> ConnectFourState:
-        """Drop a stone of the current player in column ``action`` ([] int). A finished game is
-        returned with zero rewards and nothing else changed."""
-        action = jnp.asarray(action, jnp.int32)
-        in_range = (action >= 0) & (action < self.columns)
-        column = jnp.clip(action, 0, self.columns - 1)
-        is_legal = in_range & state.legal_action_mask[column]
-        played = self._play(state, column)
-        forfeited = self._forfeit(state, action)
-        after = jax.tree.map(lambda a, b: jnp.where(is_legal, a, b), played, forfeited)
-        finished = state.replace(rewards=jnp.zeros_like(state.rewards))
-        return jax.tree.map(lambda old, new: jnp.where(state.terminated, old, new), finished, after)
+        return ConnectFourState(**self._initial_fields(jnp.ones((self.columns,), jnp.bool_)))
 
     def pack(self, state: ConnectFourState) -> PackedConnectFourState:
         """The state without its observation; `unpack` restores it exactly."""
@@ -308,17 +280,6 @@ class ConnectFour:
             last_action=column,
             winner=jnp.where(won, player, -1).astype(jnp.int32),
             illegal=jnp.bool_(False),
-        )
-
-    def _forfeit(self, state: ConnectFourState, action) -> ConnectFourState:
-        player = state.current_player
-        return state.replace(
-            legal_action_mask=jnp.zeros_like(state.legal_action_mask),
-            terminated=jnp.bool_(True),
-            rewards=jnp.where(jnp.arange(2) == player, -1.0, 1.0).astype(jnp.float32),
-            last_action=action,
-            winner=(1 - player).astype(jnp.int32),
-            illegal=jnp.bool_(True),
         )
 
     def _observation(self, board, player) -> jax.Array:

@@ -38,6 +38,8 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
+from games.base import BoardGame
+
 MIN_SIZE = 2
 MAX_SIZE = 26  # column letters a..z
 
@@ -82,7 +84,7 @@ class PackedHexState:
 
 
 @dataclasses.dataclass(frozen=True)
-class Hex:
+class Hex(BoardGame):
     """Hex on a ``size`` x ``size`` board; ``swap`` enables the swap rule.
 
     Construct it with `games.make("hex", size=..., swap=...)`. The instance is hashable and holds
@@ -140,13 +142,8 @@ class Hex:
 
     # ---- static tables (numpy, built per instance; cached because the instance is frozen) ----
 
-    @property
-    def _tables(self) -> dict[str, np.ndarray]:
-        cached = self.__dict__.get("_cached_tables")
-        if cached is None:
-            cached = _build_tables(self.size)
-            object.__setattr__(self, "_cached_tables", cached)
-        return cached
+    def _make_tables(self) -> dict[str, np.ndarray]:
+        return _build_tables(self.size)
 
     def canonical_action_map(self, player: jax.Array) -> jax.Array:
         """Index map between real actions and the mover's-view (canonical) actions.
@@ -166,36 +163,13 @@ class Hex:
     def init(self, key: jax.Array) -> HexState:
         """The empty board, black to move. ``key`` is unused (Hex has no chance) but kept for the API."""
         del key
-        num_cells = self.num_cells
-        board = jnp.zeros((num_cells,), jnp.int8)
         legal = jnp.ones((self.num_actions,), jnp.bool_)
         if self.swap:
             legal = legal.at[self.swap_action].set(False)
         return HexState(
-            current_player=jnp.int32(0),
-            board=board,
-            labels=jnp.arange(num_cells + _NUM_EDGES, dtype=jnp.int32),
-            legal_action_mask=legal,
-            terminated=jnp.bool_(False),
-            rewards=jnp.zeros((2,), jnp.float32),
-            observation=self._observation(board, jnp.int32(0)),
-            num_moves=jnp.int32(0),
-            last_action=jnp.int32(-1),
-            winner=jnp.int32(-1),
-            illegal=jnp.bool_(False),
+            **self._initial_fields(legal),
+            labels=jnp.arange(self.num_cells + _NUM_EDGES, dtype=jnp.int32),
         )
-
-    def step(self, state: HexState, action: jax.Array) -> HexState:
-        """Play ``action`` ([] int) for the current player. A finished game is returned unchanged
-        except that its ``rewards`` are zero: only the step that ends a game carries its rewards."""
-        action = jnp.asarray(action, jnp.int32)
-        in_range = (action >= 0) & (action < self.num_actions)
-        is_legal = in_range & state.legal_action_mask[jnp.clip(action, 0, self.num_actions - 1)]
-        played = self._play(state, action)
-        forfeited = self._forfeit(state, action)
-        after = jax.tree.map(lambda a, b: jnp.where(is_legal, a, b), played, forfeited)
-        finished = state.replace(rewards=jnp.zeros_like(state.rewards))
-        return jax.tree.map(lambda old, new: jnp.where(state.terminated, old, new), finished, after)
 
     def pack(self, state: HexState) -> PackedHexState:
         """The state without its observation and with int16 labels; `unpack` restores it exactly."""
@@ -274,18 +248,6 @@ class Hex:
             last_action=action,
             winner=jnp.where(won, player, -1).astype(jnp.int32),
             illegal=jnp.bool_(False),
-        )
-
-    def _forfeit(self, state: HexState, action) -> HexState:
-        player = state.current_player
-        rewards = jnp.where(jnp.arange(2) == player, -1.0, 1.0).astype(jnp.float32)
-        return state.replace(
-            legal_action_mask=jnp.zeros_like(state.legal_action_mask),
-            terminated=jnp.bool_(True),
-            rewards=rewards,
-            last_action=action,
-            winner=(1 - player).astype(jnp.int32),
-            illegal=jnp.bool_(True),
         )
 
     def _observation(self, board, player) -> jax.Array:

@@ -112,6 +112,31 @@ def _check_batch(states, board_size: int, who: str) -> tuple[np.ndarray, np.ndar
     return boards, np.asarray(states.terminated)
 
 
+def _check_mcts_simulations(agent) -> None:
+    """An MCTS agent's ``simulations`` checked (at least 1) and made an int, and its ``name``
+    defaulted to ``'mcts-<simulations>'``."""
+    if isinstance(agent.simulations, bool) or int(agent.simulations) < 1:
+        raise ValueError(f"mcts: simulations must be at least 1, got {agent.simulations!r}")
+    object.__setattr__(agent, "simulations", int(agent.simulations))
+    if agent.name is None:
+        object.__setattr__(agent, "name", f"mcts-{agent.simulations}")
+
+
+def _mcts_bot(spiel_game, simulations: int, random_state: np.random.RandomState):
+    """OpenSpiel's rollout MCTS on ``spiel_game``: ``simulations`` per move, one random rollout
+    per leaf, UCT constant `UCT_C`, no solving, all randomness from ``random_state``."""
+    from open_spiel.python.algorithms import mcts
+
+    return mcts.MCTSBot(
+        spiel_game,
+        uct_c=UCT_C,
+        max_simulations=simulations,
+        evaluator=mcts.RandomRolloutEvaluator(n_rollouts=1, random_state=random_state),
+        solve=False,
+        random_state=random_state,
+    )
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class MCTSAgent:
     """OpenSpiel's rollout MCTS with ``simulations`` simulations per move.
@@ -127,32 +152,16 @@ class MCTSAgent:
     seed: int = 0
 
     def __post_init__(self):
-        if isinstance(self.simulations, bool) or int(self.simulations) < 1:
-            raise ValueError(f"mcts: simulations must be at least 1, got {self.simulations!r}")
+        _check_mcts_simulations(self)
         if not 2 <= int(self.board_size) <= 26:
             raise ValueError(f"mcts: board_size must be between 2 and 26, got {self.board_size}")
         object.__setattr__(self, "board_size", int(self.board_size))
-        object.__setattr__(self, "simulations", int(self.simulations))
-        if self.name is None:
-            object.__setattr__(self, "name", f"mcts-{self.simulations}")
-
-    def _bot(self, random_state: np.random.RandomState):
-        from open_spiel.python.algorithms import mcts
-
-        evaluator = mcts.RandomRolloutEvaluator(n_rollouts=1, random_state=random_state)
-        return mcts.MCTSBot(
-            _openspiel_game(self.board_size),
-            uct_c=UCT_C,
-            max_simulations=self.simulations,
-            evaluator=evaluator,
-            solve=False,
-            random_state=random_state,
-        )
 
     def act(self, key: jax.Array, states) -> jax.Array:
         """Actions [B] int32 for ``states`` (`HexState` batched [B])."""
         boards, terminated = _check_batch(states, self.board_size, "mcts")
-        bot = self._bot(host_random_state(key, self.seed))
+        random_state = host_random_state(key, self.seed)
+        bot = _mcts_bot(_openspiel_game(self.board_size), self.simulations, random_state)
         actions = np.zeros(boards.shape[0], np.int32)
         for index, board in enumerate(boards):
             if not terminated[index]:
@@ -308,11 +317,7 @@ class ConnectFourMCTSAgent:
     seed: int = 0
 
     def __post_init__(self):
-        if isinstance(self.simulations, bool) or int(self.simulations) < 1:
-            raise ValueError(f"mcts: simulations must be at least 1, got {self.simulations!r}")
-        object.__setattr__(self, "simulations", int(self.simulations))
-        if self.name is None:
-            object.__setattr__(self, "name", f"mcts-{self.simulations}")
+        _check_mcts_simulations(self)
 
     @property
     def board_size(self) -> str:
@@ -320,19 +325,9 @@ class ConnectFourMCTSAgent:
 
     def act(self, key: jax.Array, states) -> jax.Array:
         """Actions [B] int32 for a batch of `games.ConnectFourState`."""
-        from open_spiel.python.algorithms import mcts
-
         game = self.game
         spiel_game = _openspiel_connect_four(game.rows, game.columns, game.x_in_row)
-        random_state = host_random_state(key, self.seed)
-        bot = mcts.MCTSBot(
-            spiel_game,
-            uct_c=UCT_C,
-            max_simulations=self.simulations,
-            evaluator=mcts.RandomRolloutEvaluator(n_rollouts=1, random_state=random_state),
-            solve=False,
-            random_state=random_state,
-        )
+        bot = _mcts_bot(spiel_game, self.simulations, host_random_state(key, self.seed))
         boards, terminated = np.asarray(states.board), np.asarray(states.terminated)
         actions = np.zeros(boards.shape[0], np.int32)
         for index, board in enumerate(boards):

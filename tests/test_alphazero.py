@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from helpers import tiny_config
 
 import games
 from alphazero import TrainConfig, compute, load_agent, train, untrained_agent
@@ -23,21 +24,6 @@ from boardscale_core import jones
 from boardscale_core.files import atomic_write_bytes
 from sweeps.cli import main as cli
 from sweeps.references import RandomAgent
-
-
-def tiny_config(**changes) -> TrainConfig:
-    data = {
-        "board_size": 3,
-        "budget": 2e7,
-        "network": {"width": 4, "depth": 1},
-        "search": {"num_simulations": 2},
-        "selfplay": {"num_envs": 8, "steps_per_iteration": 2},
-        "learner": {"batch_size": 16, "buffer_steps": 12, "updates_per_iteration": 2},
-        "snapshots": {"count": 5},
-    }
-    for key, value in changes.items():
-        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
-    return from_dict(TrainConfig, data)
 
 
 @pytest.mark.parametrize(

@@ -10,19 +10,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from helpers import play
 
 import games
 from games.connect_four import CROSS, EMPTY, NOUGHT, ConnectFour, parse_size
 from games.connect_four_solver import ConnectFourSolver
-
-
-def play(env, actions):
-    state = env.init(jax.random.key(0))
-    step = jax.jit(env.step)
-    for action in actions:
-        state = step(state, action)
-    return state
-
 
 # ---- an independent reference: a list board and a line scan --------------------------------
 

@@ -12,6 +12,7 @@ import tomllib
 import jax
 import numpy as np
 import pytest
+from helpers import assert_one_move_per_game_and_ply, recorded_move_writes, tiny_config
 
 from alphazero import training
 from alphazero.checkpoint import load
@@ -35,21 +36,6 @@ def test_non_finite_budgets_are_one_line_errors(tmp_path, text):
     assert "\n" not in str(error.value)
     with pytest.raises(ConfigError, match="snapshots.first must be a finite number"):
         from_dict(TrainConfig, {"board_size": 3, "snapshots": {"first": float(text)}})
-
-
-def tiny_config(**changes) -> TrainConfig:
-    data = {
-        "board_size": 3,
-        "budget": 2e7,
-        "network": {"width": 4, "depth": 1},
-        "search": {"num_simulations": 2},
-        "selfplay": {"num_envs": 8, "steps_per_iteration": 2},
-        "learner": {"batch_size": 16, "buffer_steps": 12, "updates_per_iteration": 2},
-        "snapshots": {"count": 5},
-    }
-    for key, value in changes.items():
-        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
-    return from_dict(TrainConfig, data)
 
 
 def _iterations(run_dir):
@@ -140,27 +126,14 @@ def test_padded_match_slots_never_share_a_game_and_results_follow_the_key(monkey
 
     a, b, c, d, e = _untrained("abcde")
     small = [(a, b), (b, c), (a, RandomAgent(3))]  # 4 network slots of one kind, padded to 8
-    writes = []
-    real_scatter = match._scatter()
-
-    def recording_scatter():
-        def scatter(actions, index, moves):
-            writes.append((int(actions.shape[0]), np.asarray(index).ravel()))
-            return real_scatter(actions, index, moves)
-
-        return scatter
-
-    with monkeypatch.context() as patch:
-        patch.setattr(match, "_scatter", recording_scatter)
+    with recorded_move_writes(monkeypatch) as writes:
         first = match.play_matches(small, 4, jax.random.key(3))
     for size, index in writes:
         real = index[index < 12]  # 3 pairings x 4 games
         assert len(np.unique(real)) == len(real), "two slots wrote one game"
         assert set(index[index >= 12].tolist()) <= {size - 1}
     # Every game gets exactly one move per ply (network and random movers together).
-    for ply in range(0, len(writes) - 1, 2):
-        both = np.concatenate([writes[ply][1], writes[ply + 1][1]])
-        assert sorted(both[both < 12].tolist()) == list(range(12))
+    assert_one_move_per_game_and_ply(writes, 12)
     # A larger batch played before (more slots of the same kind) changes nothing: the result is a
     # function of the pairings and the key, as a resumed tournament needs.
     match.play_matches([(a, b), (c, d), (e, a), (b, c), (d, e)], 4, jax.random.key(0))

@@ -6,17 +6,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from helpers import play
 
 import games
 from games.hex import BLACK, WHITE
-
-
-def play(env, actions):
-    state = env.init(jax.random.key(0))
-    step = jax.jit(env.step)
-    for action in actions:
-        state = step(state, action)
-    return state
 
 
 def cell(size, text):

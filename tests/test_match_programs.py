@@ -15,6 +15,7 @@ import sys
 
 import jax
 import numpy as np
+from helpers import assert_one_move_per_game_and_ply, recorded_move_writes
 
 from alphazero import match
 from alphazero.config import from_dict
@@ -90,25 +91,12 @@ def test_dummy_games_are_never_written_nor_counted(monkeypatch):
     a, b, c = _agents(3)
     pairings = [(a, b), (b, c), (c, RandomAgent(3))]
     real_games = 3 * 4
-    writes = []
-    real_scatter = match._scatter()
-
-    def recording_scatter():
-        def scatter(actions, index, moves):
-            writes.append((int(actions.shape[0]), np.asarray(index).ravel()))
-            return real_scatter(actions, index, moves)
-
-        return scatter
-
-    with monkeypatch.context() as patch:
-        patch.setattr(match, "_scatter", recording_scatter)
+    with recorded_move_writes(monkeypatch) as writes:
         results = match.play_matches(pairings, 4, jax.random.key(5))
     for size, index in writes:
         assert size == 16 + 1  # four pairings' games and the dump entry
         assert not ((index >= real_games) & (index < size - 1)).any(), "a dummy game was written"
-    for ply in range(0, len(writes) - 1, 2):
-        both = np.concatenate([writes[ply][1], writes[ply + 1][1]])
-        assert sorted(both[both < real_games].tolist()) == list(range(real_games))
+    assert_one_move_per_game_and_ply(writes, real_games)
     assert [r.games for r in results] == [2] * 6
     assert sum(r.games for r in results) == real_games
 

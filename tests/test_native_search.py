@@ -14,6 +14,7 @@ import mctx
 import numpy as np
 import pytest
 from mctx._src import seq_halving
+from table_game import DEPTH, NODES, A, node_depths, table_recurrent_fn
 
 import games
 from alphazero import native_search
@@ -29,44 +30,14 @@ def compiled(function, *args):
     return jax.jit(function).lower(*args).compile(FAST_COMPILE)
 
 
-# ---- A tiny hand-built game: a complete tree of depth 3 with tables per node ------------------
-
-A = 3  # actions per node
-DEPTH = 3  # nodes at depth 3 are finished games
-NODES = sum(A**d for d in range(DEPTH + 1))  # node ids: root 0, children of i are i*A + a + 1
-
-
-def tree_game(tables):
-    """An mctx recurrent function over ``tables`` (per game: logits [B, NODES, A], value, reward
-    and finished [B, NODES]); the embedding is (node id [B], finished [B]). The reward of an edge
-    is the child's ``reward`` entry (for the parent's mover); the discount is -1, or 0 into a
-    finished node; a finished node is absorbing (reward 0, value 0, it stays put)."""
-    logits, value, reward, finished = tables
-
-    def recurrent_fn(params, key, action, embedding):
-        del params, key
-        node, done = embedding
-        batch = jnp.arange(node.shape[0])
-        child = jnp.where(done, node, node * A + action + 1)
-        child_done = done | finished[batch, child]
-        out = mctx.RecurrentFnOutput(
-            reward=jnp.where(done, 0.0, reward[batch, child]),
-            discount=jnp.where(child_done, 0.0, -1.0),
-            prior_logits=logits[batch, child],
-            value=jnp.where(child_done, 0.0, value[batch, child]),
-        )
-        return out, (child, child_done)
-
-    return recurrent_fn
+# ---- The table game (`table_game`): a complete tree of depth 3 with tables per node ----------
 
 
 def random_tables(key, batch):
     keys = jax.random.split(key, 4)
     logits = jax.random.normal(keys[0], (batch, NODES, A))
     value = jax.random.uniform(keys[1], (batch, NODES), minval=-1, maxval=1)
-    depth = np.zeros(NODES, np.int32)
-    for node in range(1, NODES):
-        depth[node] = depth[(node - 1) // A] + 1
+    depth = node_depths()
     # Finished games: all of depth 3, and a random fifth of depths 1 and 2 (with a +-1 reward).
     finished = (jax.random.uniform(keys[2], (batch, NODES)) < 0.2) & (depth > 0)[None]
     finished = finished | (depth == DEPTH)[None]
@@ -87,7 +58,7 @@ def _run_both(algorithm, simulations, tables, invalid, key, **options):
     root_logits = jnp.where(invalid, -1e9, logits[:, 0])
     root_value = value[:, 0]
     embedding = (jnp.zeros((batch,), jnp.int32), jnp.zeros((batch,), jnp.bool_))
-    recurrent_fn = tree_game(tables)
+    recurrent_fn = table_recurrent_fn(*tables)
     root = mctx.RootFnOutput(prior_logits=root_logits, value=root_value, embedding=embedding)
     if algorithm == "gumbel":
         qtransform = functools.partial(

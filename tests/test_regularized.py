@@ -10,10 +10,10 @@ import functools
 
 import jax
 import jax.numpy as jnp
-import mctx
 import numpy as np
 import pytest
 import regularized_reference as ref
+from table_game import DEPTH, NODES, A, node_depths, table_recurrent_fn
 
 import games
 from alphazero import native_search
@@ -109,11 +109,7 @@ def test_sampling_equals_reference():
     assert np.all(pi_bar[np.arange(256), np.asarray(actions)] > 0)
 
 
-# ---- Whole searches on small random trees ----------------------------------------------------
-
-A = 3  # actions per node
-DEPTH = 3  # game nodes at depth 3 are finished
-NODES = sum(A**d for d in range(DEPTH + 1))
+# ---- Whole searches on small random trees (`table_game`) -------------------------------------
 
 
 def random_game(seed: int, batch: int, first_scale: float = 1.0, scaled: int = 1) -> ref.TableGame:
@@ -124,9 +120,7 @@ def random_game(seed: int, batch: int, first_scale: float = 1.0, scaled: int = 1
     logits = rng.normal(size=(batch, NODES, A)).astype(np.float32)
     logits[rng.random((batch, NODES, A)) < 0.15] = -1e9
     logits[:, :, 0] = np.maximum(logits[:, :, 0], 0.0)
-    depth = np.zeros(NODES, np.int64)
-    for node in range(1, NODES):
-        depth[node] = depth[(node - 1) // A] + 1
+    depth = node_depths()
     finished = (rng.random((batch, NODES)) < 0.2) & (depth > 0)
     finished |= depth == DEPTH
     reward = np.where(finished, rng.choice([-1.0, 1.0], (batch, NODES)), 0.0).astype(np.float32)
@@ -136,30 +130,6 @@ def random_game(seed: int, batch: int, first_scale: float = 1.0, scaled: int = 1
     return ref.TableGame(logits, value, reward, finished)
 
 
-def table_recurrent_fn(game: ref.TableGame):
-    """The table game as the search's model: discount -1 between plies, 0 into a finished node;
-    a finished node is absorbing (reward 0, value 0)."""
-    logits, value, reward, finished = map(
-        jnp.asarray, (game.logits, game.value, game.reward, game.finished)
-    )
-
-    def recurrent_fn(params, key, action, embedding):
-        del params, key
-        node, done = embedding
-        batch = jnp.arange(node.shape[0])
-        child = jnp.where(done, node, node * A + action + 1)
-        child_done = done | finished[batch, child]
-        out = mctx.RecurrentFnOutput(
-            reward=jnp.where(done, 0.0, reward[batch, child]),
-            discount=jnp.where(child_done, 0.0, -1.0),
-            prior_logits=logits[batch, child],
-            value=jnp.where(child_done, 0.0, value[batch, child]),
-        )
-        return out, (child, child_done)
-
-    return recurrent_fn
-
-
 @functools.cache
 def _compiled_search(seed, batch, simulations, c, sqrt, per_tree, first_scale=1.0, groups=1):
     game = random_game(seed, batch, first_scale, scaled=batch // groups if groups > 1 else 1)
@@ -167,9 +137,10 @@ def _compiled_search(seed, batch, simulations, c, sqrt, per_tree, first_scale=1.
     embedding = (jnp.zeros((batch,), jnp.int32), jnp.zeros((batch,), jnp.bool_))
 
     def run(key):
+        recurrent_fn = table_recurrent_fn(game.logits, game.value, game.reward, game.finished)
         result = native_search.regularized(
             None, key, jnp.asarray(game.logits[:, 0]), jnp.asarray(game.value[:, 0]), embedding,
-            invalid, table_recurrent_fn(game), simulations, c=c, sqrt_visits=sqrt,
+            invalid, recurrent_fn, simulations, c=c, sqrt_visits=sqrt,
             per_tree=per_tree, groups=groups,
         )  # fmt: skip
         pi_bar, alpha = native_search.root_regularized_policy(
