@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.boards import board_name, board_order
 from analysis.elo import COLOURS, DRAWS_COLUMN, MATCH_COLUMNS, Ratings, fit_elo
-from analysis.store import STORE_FILENAME, Store, board_name, board_order
+from analysis.store import STORE_FILENAME, Store
 from analysis.tables import Table
 
 DEFAULT_ANALYSIS_COLOUR = "symmetric"
