@@ -544,5 +544,8 @@ def plot_comparison(report: Mapping) -> Figure:
     ax.set_title("Perfect-play compute")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="upper left")
-    fig.suptitle("This sweep beside Jones (2021)")
+    mixed = boards is not None and not all(isinstance(board, int) for board in boards)
+    fig.suptitle(
+        "This sweep's Hex boards beside Jones (2021)" if mixed else "This sweep beside Jones (2021)"
+    )
     return fig

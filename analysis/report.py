@@ -272,7 +272,14 @@ def build_report(
         "envelope of the agents at the frontier's simulation count, jointly over board sizes; "
         "Elo relative to the best such agent on each board"
     )
-    if not_compared is not None:
+    if not hex_boards:
+        frontier_json["method"] = (
+            "Jones's frontier model min(0, max(incline, plateau)) fitted by least squares to the "
+            "upper envelope of the agents at the frontier's simulation count, on each board alone "
+            "(the joint model's board-size terms are Hex's and no board is Hex); Elo relative to "
+            "the best such agent on each board"
+        )
+    elif not_compared is not None:
         frontier_json["method"] += (
             "; the joint model's board-size terms are Hex's, so it is fitted over the Hex boards "
             "only and every other board has its own fit (per_board)"
