@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 import scipy.special
 
+from analysis.boards import board_column, unique_boards
 from analysis.elo import ELO_PER_NATURAL, Ratings
 from analysis.tables import num_rows
 
@@ -64,7 +65,7 @@ class _Links:
 def seed_pairs(agents: Mapping[str, np.ndarray]) -> np.ndarray:
     """A first set of pairs that connects every board's agents through near neighbours.
 
-    Within each board size:
+    Within each board (a label, `analysis.boards`: Hex's size or e.g. 'c4-4x5-3'):
       * adjacent snapshots (by `snapshot_idx`) of one run at the same simulation count;
       * adjacent simulation counts of one snapshot;
       * the same snapshot_idx and simulation count of runs adjacent in network size (ordered by
@@ -97,11 +98,11 @@ def seed_pairs(agents: Mapping[str, np.ndarray]) -> np.ndarray:
     run = np.asarray(agents["run"], object)
     snapshot_idx = np.asarray(agents["snapshot_idx"], np.int64)
     simulations = np.asarray(agents["simulations"], np.int64)
-    board = np.asarray(agents["board_size"], np.int64)
+    board = board_column(agents["board_size"])
     size = _network_size(agents) if len(ids) else np.zeros(0)
 
     links = _Links()
-    for board_size in np.unique(board):
+    for board_size in unique_boards(board):
         on_board = np.flatnonzero(board == board_size)
         snapshots = [row for row in on_board if kind[row] == "snapshot"]
         by_run_sims: dict[tuple[str, int], list[int]] = {}
