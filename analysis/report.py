@@ -410,7 +410,10 @@ def _reference_cell(levels: Mapping | None) -> str:
     """The reference players' Elo vs best in one cell: 'random -420, solver 3'."""
     if not levels:
         return "none"
-    return ", ".join(f"{name} {_format(value)}" for name, value in levels.items())
+    named = {name: value for name, value in levels.items() if name != "random"}
+    if "random" in levels and levels["random"] not in named.values():
+        named["random"] = levels["random"]  # the alias only where no name carries its level
+    return ", ".join(f"{name} {_format(value)}" for name, value in named.items())
 
 
 def render_markdown(report: Mapping) -> str:
