@@ -108,6 +108,10 @@ def board_title(label: int | str) -> str:
 def board_column(values: Iterable) -> np.ndarray:
     """The labels `values` [N] as a column: int64 while every one is Hex, else an object array
     of Python ints and strs. Raises ValueError (`parse_label`) for a value that is no label."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        if values.size and values.min() < 1:
+            parse_label(values.min())  # raises, naming the value
+        return values.astype(np.int64)
     labels = [parse_label(value) for value in values]
     if all(isinstance(label, int) for label in labels):
         return np.array(labels, np.int64)
@@ -118,16 +122,29 @@ def board_column(values: Iterable) -> np.ndarray:
 
 def unique_boards(column: Iterable) -> list[int | str]:
     """The distinct labels of `column`, Hex sizes ascending, then text labels (`board_order`)."""
+    if isinstance(column, np.ndarray) and column.dtype.kind in "iu":
+        return [parse_label(value) for value in np.unique(column).tolist()]
     return sorted({parse_label(value) for value in column}, key=board_order)
 
 
 def board_codes(column: np.ndarray) -> tuple[np.ndarray, list[int | str]]:
     """(code [N] int64, labels): each row's position in `unique_boards(column)`, for grouping
     numerically (codes follow `board_order`, so sorting by code sorts Hex by size)."""
+    if isinstance(column, np.ndarray) and column.dtype.kind in "iu":
+        values, codes = np.unique(column, return_inverse=True)
+        return codes.reshape(-1).astype(np.int64), [parse_label(v) for v in values.tolist()]
     labels = unique_boards(column)
     position = {label: index for index, label in enumerate(labels)}
     codes = np.array([position[parse_label(value)] for value in column], np.int64)
     return codes, labels
+
+
+def hex_rows(column: np.ndarray) -> np.ndarray:
+    """Mask [N]: rows of `column` on a Hex board."""
+    column = np.asarray(column)
+    if column.dtype.kind in "iu":
+        return np.ones(column.shape[0], bool)
+    return np.array([is_hex(value) for value in column.tolist()], bool)
 
 
 def on_boards(column: np.ndarray, labels: Iterable[int | str]) -> np.ndarray:

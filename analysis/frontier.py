@@ -47,6 +47,7 @@ from analysis.boards import (
     GAME_NAMES,
     board_column,
     game_of,
+    hex_rows,
     is_hex,
     parse_label,
     unique_boards,
@@ -302,7 +303,7 @@ def _core(agents: Agents, margin: float, warm: _Core | None = None) -> _Core:
         return core
     # The joint model is over Hex board sizes; other games' boards have their own fits only.
     hex_boards = tuple(size for size in boards if is_hex(size))
-    joint_rows = np.array([is_hex(size) for size in points["board_size"].tolist()], bool)
+    joint_rows = hex_rows(points["board_size"])
     x_all = np.log10(points["train_flops"][joint_rows])
     y_all = points["elo"][joint_rows]
     s_all = points["board_size"][joint_rows].astype(np.float64)

@@ -703,14 +703,15 @@ def analyze_agents(
     """Fit, plot and write the report for an agent table.
 
     Args:
-      table: agent table (board_size, train_flops, test_flops, elo; optional elo_se, run,
+      table: agent table (board_size: Hex sizes and/or Connect Four labels, `analysis.boards`;
+        train_flops, test_flops, elo; optional elo_se, run,
         simulations, kind, name), e.g. from `read_agents_csv` or the results store.
       out_dir: folder for report.json, report.md and figures/ (created if needed).
       bootstrap: resamples for the 95% intervals; seed: their seed.
       simulations: the frontier's simulation count (None: the most common, ties towards 63).
       levels: iso-Elo levels (Elo vs best) for every board; None picks them from the data.
       figures: draw the figures (PNG and SVG).
-      ratings: board size -> `elo.Ratings` keyed by agent id (`elo_io.sweep_agents`): the
+      ratings: board label -> `elo.Ratings` keyed by agent id (`elo_io.sweep_agents`): the
         bootstrap then redraws ratings from their Laplace covariance; without them, from the
         table's `elo_se` independently.
       colour: the Elo fit's colour treatment, for the report.
