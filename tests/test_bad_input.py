@@ -278,8 +278,6 @@ CASES = [
     ("show --board c4-4x5 --out {d}/new.png", "--board"),
     ("show --board c4-4x5-3 --moves 'c c c c c' --out {d}/new.png", "--moves"),
     ("show --board c4-4x5-3 --moves b2 --out {d}/new.png", "--moves"),
-    # design
-    ("design connect-four", "Hex"),
     # play
     ("play --board 0 --agent random", "board"),
     ("play --board 99 --agent solver", "board"),

@@ -51,11 +51,6 @@ def design_from_spec(spec, noise: float | None = None):
     training = collections.Counter()
     for plan in spec.runs():
         config = plan.config
-        if config.game != "hex":
-            raise ValueError(
-                f"design simulates Jones's model, which is Hex's; this spec's game is "
-                f"{config.game} (board {config.board_label}), which has no such model"
-            )
         size = config.board_size
         _, targets = schedule(config)
         network = config.network
