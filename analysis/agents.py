@@ -2,7 +2,8 @@
 players.
 
 An agent table is a `dict[str, numpy.ndarray]`, one row per rated agent, with columns board_size
-(int), train_flops (float, Jones's convention), test_flops (float, FLOPs per move), elo (float, any
+(the board's label, `analysis.boards`: Hex's integer size or a Connect Four label such as
+'c4-4x5-3'; int64 while every board is Hex), train_flops (float, Jones's convention), test_flops (float, FLOPs per move), elo (float, any
 zero point), and optionally agent_id (int, the store's id: it stays the agent's key from store to
 fit and back), elo_se, run (str; the training run, the unit the bootstrap resamples),
 simulations (int), train_simulations (int, the run's training search), kind (str) and name (str).
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis import reference
+from analysis.boards import board_column, is_missing, unique_boards
 from analysis.tables import Table, num_rows, select_rows
 
 REQUIRED_COLUMNS = ("board_size", "train_flops", "test_flops", "elo")
@@ -56,9 +58,10 @@ class Agents:
         return Agents(table, self.simulations, self.notes, self.simulations_reason)
 
     @property
-    def boards(self) -> tuple[int, ...]:
+    def boards(self) -> tuple[int | str, ...]:
+        """The labels of the boards with a trained agent, Hex sizes first (`board_order`)."""
         trained = self.table["train_flops"] > 0
-        return tuple(int(size) for size in np.unique(self.table["board_size"][trained]))
+        return tuple(unique_boards(self.table["board_size"][trained]))
 
 
 def _numeric_column(table: Mapping[str, np.ndarray], name: str) -> np.ndarray:
@@ -73,19 +76,24 @@ def _numeric_column(table: Mapping[str, np.ndarray], name: str) -> np.ndarray:
     return column.astype(np.float64)
 
 
-def _require_hex_boards(boards: np.ndarray) -> None:
-    """The frontier and exchange fits are Jones's, over Hex board sizes: a board label that is not
-    a size (Connect Four's ``'c4-RxC-X'``, see `analysis.store.board_name`) is a one-line
-    ValueError naming it, not a failed number conversion."""
-    if boards.dtype != object and boards.dtype.kind not in "US":
-        return
-    for label in boards.tolist():
-        text = str(label).strip()
-        if text.startswith("c4-"):
-            raise ValueError(
-                f"board {text!r} is Connect Four: the frontier and exchange fits are for Hex board "
-                "sizes; rate its agents with `boardscale elo`"
-            )
+def _board_labels(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(labels [N], present [N] bool) of a board_size column: a numeric column as numbers (its
+    integer check comes later, as before), a text or mixed one label by label (`board_column`),
+    empty cells (None, NaN) marked absent. Raises a one-line ValueError for a value that is
+    neither a Hex size nor a Connect Four label."""
+    if column.dtype != object and column.dtype.kind not in "US":
+        return _numeric_column({"board_size": column}, "board_size"), np.ones(column.size, bool)
+    present = np.array([not is_missing(value) for value in column.tolist()], bool)
+    try:
+        labels = board_column(column[present])
+    except ValueError as error:
+        raise ValueError(f"agent table column 'board_size': {error}") from None
+    if labels.dtype != object:
+        out = np.full(column.size, np.nan)
+    else:
+        out = np.full(column.size, None, object)
+    out[present] = labels
+    return out, present
 
 
 def frontier_simulations(
@@ -137,8 +145,8 @@ def frontier_simulations(
     flops = np.asarray(table["train_flops"], dtype=np.float64)[trained]
     runs = np.asarray(table["run"])[trained] if "run" in table else np.full(flops.size, "")
     snapshots: dict[int, set] = {}
-    for sims, size, run, train in zip(simulations, boards, runs, flops, strict=True):
-        snapshots.setdefault(int(sims), set()).add((int(size), str(run), float(train)))
+    for sims, size, run, train in zip(simulations, boards.tolist(), runs, flops, strict=True):
+        snapshots.setdefault(int(sims), set()).add((size, str(run), float(train)))
     target = math.log(reference.NODES_PER_MOVE)
 
     def rank(sims: int):
@@ -161,7 +169,7 @@ def relative_to_best(table: Table, simulations: int | None) -> tuple[Table, list
     if simulations is not None and "simulations" in table:
         at_count = trained & (table["simulations"] == simulations)
     best = np.full(sizes.size, np.nan)
-    for size in np.unique(sizes):
+    for size in unique_boards(sizes):
         on_board = sizes == size
         pool = on_board & at_count
         if not pool.any():
@@ -218,8 +226,8 @@ def prepare_agents(
     if rows == 0:
         raise ValueError("agent table has no rows")
     columns: Table = {name: np.asarray(values) for name, values in table.items()}
-    _require_hex_boards(columns["board_size"])
-    for name in ("board_size", "train_flops", "test_flops", "elo"):
+    columns["board_size"], board_present = _board_labels(columns["board_size"])
+    for name in ("train_flops", "test_flops", "elo"):
         columns[name] = _numeric_column(columns, name)
     if "elo_se" in columns:
         columns["elo_se"] = _numeric_column(columns, "elo_se")
@@ -235,7 +243,10 @@ def prepare_agents(
     for name in ("board_size", "train_flops", "test_flops", "elo", "simulations"):
         if name not in columns:
             continue
-        bad = ~np.isfinite(columns[name])
+        if name == "board_size" and columns[name].dtype == object:
+            bad = ~board_present
+        else:
+            bad = ~np.isfinite(columns[name])
         if bad.any():
             reasons.append(f"{int(bad.sum())} with no finite {name}")
         finite &= ~bad
@@ -253,10 +264,15 @@ def prepare_agents(
                 f"agent table column {name!r} must be >= 0, got {columns[name][negative[0]]:g}"
             )
     size = columns["board_size"]
-    if np.any(size < 1) or np.any(size != np.round(size)):
-        bad = size[(size < 1) | (size != np.round(size))][0]
-        raise ValueError(f"agent table column 'board_size' must be a positive integer, got {bad:g}")
-    columns["board_size"] = size.astype(np.int64)
+    if size.dtype == object:
+        columns["board_size"] = board_column(size)
+    else:
+        if np.any(size < 1) or np.any(size != np.round(size)):
+            bad = size[(size < 1) | (size != np.round(size))][0]
+            raise ValueError(
+                f"agent table column 'board_size' must be a positive integer, got {bad:g}"
+            )
+        columns["board_size"] = size.astype(np.int64)
     if "simulations" in columns:
         sims = columns["simulations"]
         if np.any(sims < 0) or np.any(sims != np.round(sims)):
@@ -291,18 +307,20 @@ def prepare_agents(
     return Agents(normalised, simulations, tuple(notes + more), reason)
 
 
-def reference_levels(agents: Agents) -> dict[int, dict[str, float]]:
-    """Elo vs best of the reference players (train_flops 0), per board: {size: {label: elo}}.
+def reference_levels(agents: Agents) -> dict[int | str, dict[str, float]]:
+    """Elo vs best of the reference players (train_flops 0), per board: {board: {label: elo}}
+    (the solver, where there is one, is perfect play on its board).
 
     Labels are the `name` column when present, else `kind`, else "reference"; a reference player
     with kind "random" (or, without a kind column, the only one with zero test compute on its board)
     is also listed as "random".
     """
     table = agents.table
-    out: dict[int, dict[str, float]] = {}
+    out: dict[int | str, dict[str, float]] = {}
     reference_rows = np.flatnonzero(table["train_flops"] == 0)
+    boards = table["board_size"].tolist()
     for row in reference_rows:
-        size = int(table["board_size"][row])
+        size = boards[row]
         levels = out.setdefault(size, {})
         if "name" in table and table["name"][row]:
             label = str(table["name"][row])

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.agents import Agents
+from analysis.boards import unique_boards
 from analysis.tables import select_rows
 
 _MIN_BOOTSTRAP_FRACTION = 0.9
@@ -171,7 +172,7 @@ class IndependentNoise(RatingNoise):
 class LaplaceNoise(RatingNoise):
     """Elo drawn jointly per board from the Elo fit's Laplace (normal) approximation.
 
-    `ratings` maps board size -> `elo.Ratings` whose `agents` are the store's agent ids; the
+    `ratings` maps board label -> `elo.Ratings` whose `agents` are the store's agent ids; the
     agent table must have an `agent_id` column. Rows whose id was not rated are held fixed.
     """
 
@@ -180,7 +181,7 @@ class LaplaceNoise(RatingNoise):
         "approximation at the fitted mode)"
     )
 
-    def __init__(self, ratings: Mapping[int, object]):
+    def __init__(self, ratings: Mapping[int | str, object]):
         self.ratings = dict(ratings)
 
     def draws(self, agents: Agents, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -308,7 +309,7 @@ class Bootstrap:
         noise = self.noise or default_noise(agents)
         units, _, phrase = resampling_units(agents.table)
         count = np.unique(units[units >= 0]).size
-        boards = len(np.unique(agents.table["board_size"][units >= 0]))
+        boards = len(unique_boards(agents.table["board_size"][units >= 0]))
         parts = []
         if self.resample:
             parts.append(f"{phrase} ({count} on {boards} board(s))")

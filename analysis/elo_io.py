@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.boards import board_name, board_order
 from analysis.elo import COLOURS, DRAWS_COLUMN, MATCH_COLUMNS, Ratings, fit_elo
-from analysis.store import STORE_FILENAME, Store, board_name, board_order
+from analysis.store import STORE_FILENAME, Store
 from analysis.tables import Table
 
 DEFAULT_ANALYSIS_COLOUR = "symmetric"
@@ -246,8 +247,8 @@ def sweep_agents(
     """Every agent of a sweep with its fitted rating, and the fits (one per board, by agent id).
 
     Opens `<sweep_dir>/results.sqlite` (nothing is written). Rows are the store's `agent_table`
-    rows (see `Store.agent_table`), board by board in ascending size and by agent id within a
-    board, with these columns added ([N] each):
+    rows (see `Store.agent_table`), board by board (Hex sizes ascending, then labels such as
+    'c4-4x5-3') and by agent id within a board, with these columns added ([N] each):
 
       reference: bool, True for reference players (kind 'random', 'mcts', 'solver').
       network: str, the run's name without its seed suffix (the bootstrap resamples seeds
@@ -258,7 +259,7 @@ def sweep_agents(
         player when present); NaN for agents without games or on boards without matches.
       games, wins, draws: int64 games played, won and drawn (0 without games).
 
-    The ratings (board size -> `Ratings` keyed by agent id) carry the Laplace covariance the
+    The ratings (board label -> `Ratings` keyed by agent id) carry the Laplace covariance the
     bootstrap draws from. `colour` is the Elo fit's colour treatment (Jones's by default).
 
     Raises:

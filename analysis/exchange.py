@@ -30,6 +30,10 @@ estimates are made, per board and pooled over boards (per-board intercepts):
   network's size and efficiency, so alpha comes from training within runs and beta from search
   within snapshots (network size and simulation count are not confounded). Slope -alpha / beta.
 
+Boards of different games are not pooled together: the pooled fits are over the boards of one
+game (Hex's when the table has any, as Jones's; each other game's boards are pooled apart, see
+`ExchangeFit.by_game`), since one slope across games would be an assumption, not a measurement.
+
 Levels: every 250 Elo from -1500 up (Jones's), kept strictly inside (floor + m, -m), the floor
 being the random player's Elo (or the lowest trained agent's); with a narrow window the step
 shrinks to 125, 100, 50 or 25 Elo so that about six levels fit (`iso_elo_levels`).
@@ -52,6 +56,17 @@ import numpy as np
 
 from analysis import reference
 from analysis.agents import Agents, prepare_agents, reference_levels
+from analysis.boards import (
+    GAME_NAMES,
+    HEX,
+    board_codes,
+    board_column,
+    board_order,
+    by_game,
+    on_boards,
+    parse_label,
+    unique_boards,
+)
 from analysis.bootstrap import Bootstrap, Estimate, RatingNoise, estimator
 from analysis.tables import Table, select_rows
 
@@ -100,15 +115,14 @@ def iso_elo_levels(
     return levels[(levels > low) & (levels >= lowest) & (levels < high)]
 
 
-def _floors(agents: Agents) -> dict[int, float]:
+def _floors(agents: Agents) -> dict[int | str, float]:
     """The random-play floor per board (Elo vs best): the random player's Elo if the table has
     one, else the lowest trained agent's."""
     table = agents.table
     trained = table["train_flops"] > 0
     levels = reference_levels(agents)
     floors = {}
-    for size in np.unique(table["board_size"][trained]):
-        size = int(size)
+    for size in unique_boards(table["board_size"][trained]):
         random_level = levels.get(size, {}).get("random")
         if random_level is None:
             rows = trained & (table["board_size"] == size)
@@ -128,7 +142,7 @@ def _empty_points() -> Table:
 
 def _points_table(columns: dict[str, list]) -> Table:
     return {
-        "board_size": np.array(columns["board_size"], np.int64),
+        "board_size": board_column(columns["board_size"]),
         "level": np.array(columns["level"], np.float64),
         "train_flops": np.array(columns["train_flops"], np.float64),
         "test_flops": np.array(columns["test_flops"], np.float64),
@@ -145,13 +159,13 @@ def jones_points(
     agents strictly above the level, a running minimum over training compute, test compute
     rounded to `bin_decades` decades.
 
-    Returns board_size (int64 [P]), level (Elo vs best), train_flops (bin centre, FLOPs),
+    Returns board_size ([P] labels), level (Elo vs best), train_flops (bin centre, FLOPs),
     test_flops (FLOPs per move) [P] each.
     """
     table = agents.table
     trained = table["train_flops"] > 0
     columns: dict[str, list] = {name: [] for name in _empty_points()}
-    for size, board_levels in sorted(levels.items()):
+    for size, board_levels in sorted(levels.items(), key=lambda item: board_order(item[0])):
         rows = trained & (table["board_size"] == size)
         if not rows.any():
             continue
@@ -166,7 +180,7 @@ def jones_points(
             least = np.array([log_test[qualified & (bins == b)].min() for b in present])
             running = np.round(np.minimum.accumulate(least) / bin_decades) * bin_decades
             for b, value in zip(present, running, strict=True):
-                columns["board_size"].append(int(size))
+                columns["board_size"].append(size)
                 columns["level"].append(float(level))
                 columns["train_flops"].append(float(10.0 ** (b * bin_decades)))
                 columns["test_flops"].append(float(10.0**value))
@@ -210,9 +224,8 @@ def snapshot_crossings(agents: Agents, levels: Mapping[int, np.ndarray]) -> Tabl
     runs = table["run"].astype(str) if "run" in table else np.full(table["elo"].size, "")
     networks = table["network"].astype(str) if "network" in table else runs
     _, run_code = np.unique(runs[trained], return_inverse=True)
-    keys = np.stack(
-        [table["board_size"][trained], run_code.reshape(-1), table["train_flops"][trained]], 1
-    )
+    board_code, _ = board_codes(table["board_size"][trained])
+    keys = np.stack([board_code, run_code.reshape(-1), table["train_flops"][trained]], 1)
     _, group = np.unique(keys, axis=0, return_inverse=True)
     group = group.reshape(-1)
     order = np.lexsort((table["test_flops"][trained], group))
@@ -234,8 +247,8 @@ def snapshot_crossings(agents: Agents, levels: Mapping[int, np.ndarray]) -> Tabl
         y = monotone_rows(table["elo_vs_best"][rows])
         sizes = table["board_size"][rows[:, 0]]
         varied = np.ptp(x, axis=1) > 0
-        for size in np.unique(sizes):
-            board_levels = levels.get(int(size))
+        for size in unique_boards(sizes):
+            board_levels = levels.get(size)
             if board_levels is None or len(board_levels) == 0:
                 continue
             pick = (sizes == size) & varied
@@ -253,7 +266,7 @@ def snapshot_crossings(agents: Agents, levels: Mapping[int, np.ndarray]) -> Tabl
                     value = x0 + (level - y0) / (y1 - y0) * (x1 - x0)
                 censored = np.where(left, -1, np.where(right, 1, 0))
                 value = np.where(censored == 0, value, np.nan)
-                out["board_size"].append(np.full(head.size, int(size)))
+                out["board_size"].append([size] * head.size)
                 out["run"].append(runs[head])
                 out["network"].append(networks[head])
                 out["level"].append(np.full(head.size, float(level)))
@@ -271,7 +284,7 @@ def snapshot_crossings(agents: Agents, levels: Mapping[int, np.ndarray]) -> Tabl
             "censored": np.zeros(0, np.int64),
         }
     return {
-        "board_size": np.concatenate(out["board_size"]).astype(np.int64),
+        "board_size": board_column([size for part in out["board_size"] for size in part]),
         "run": np.concatenate(out["run"]).astype(object),
         "network": np.concatenate(out["network"]).astype(object),
         "level": np.concatenate(out["level"]),
@@ -299,7 +312,8 @@ def interpolated_points(
     if crossings["level"].size == 0:
         return _empty_points()
     bins = np.round(np.log10(crossings["train_flops"]) / bin_decades).astype(np.int64)
-    keys = np.stack([crossings["board_size"], np.round(crossings["level"] * 1000), bins], axis=1)
+    board_code, labels = board_codes(crossings["board_size"])
+    keys = np.stack([board_code, np.round(crossings["level"] * 1000), bins], axis=1)
     cells, cell = np.unique(keys, axis=0, return_inverse=True)
     cell = cell.reshape(-1)
     _, network = np.unique(crossings["network"].astype(str), return_inverse=True)
@@ -322,7 +336,7 @@ def interpolated_points(
     first = np.zeros(len(cells), np.int64)
     first[cell[::-1]] = np.arange(cell.size)[::-1]
     return {
-        "board_size": cells[keep, 0].astype(np.int64),
+        "board_size": board_column([labels[int(code)] for code in cells[keep, 0]]),
         "level": crossings["level"][first[keep]],
         "train_flops": 10.0 ** (cells[keep, 2] * bin_decades),
         "test_flops": 10.0 ** least[keep],
@@ -376,7 +390,9 @@ def _iso_fit(points: Table) -> _IsoCore:
             return _IsoCore(
                 slope=float(coefficients[0]),
                 elo_coefficient=float(coefficients[1]),
-                intercepts={int(s): float(c) for s, c in zip(sizes, coefficients[2:], strict=True)},
+                intercepts={
+                    parse_label(s): float(c) for s, c in zip(sizes, coefficients[2:], strict=True)
+                },
                 rmse=rmse,
             )
     design, sizes = _design(boards, x)
@@ -386,7 +402,7 @@ def _iso_fit(points: Table) -> _IsoCore:
     coefficients, rmse = fit
     return _IsoCore(
         slope=float(coefficients[0]),
-        intercepts={int(s): float(c) for s, c in zip(sizes, coefficients[1:], strict=True)},
+        intercepts={parse_label(s): float(c) for s, c in zip(sizes, coefficients[1:], strict=True)},
         rmse=rmse,
         elo_reason="only one usable iso-Elo level; the Elo term was left out",
     )
@@ -406,7 +422,7 @@ class _DirectCore:
     reason: str | None = None
 
 
-def _direct_selection(agents: Agents) -> tuple[np.ndarray, dict[int, tuple[float, float]]]:
+def _direct_selection(agents: Agents) -> tuple[np.ndarray, dict[int | str, tuple[float, float]]]:
     """Agents [N] in the rising region: inside their board's Elo window and more than m below
     their run's best agent; and the windows per board. (Each row's run code is
     `_run_groups(table)`.)"""
@@ -467,10 +483,10 @@ def _within_ols(group: np.ndarray, columns: list[np.ndarray], target: np.ndarray
 
 
 def _direct_fit(
-    agents: Agents, boards: list[int], selection: np.ndarray, groups: np.ndarray
+    agents: Agents, boards: list[int | str], selection: np.ndarray, groups: np.ndarray
 ) -> _DirectCore:
     table = agents.table
-    keep = selection & np.isin(table["board_size"], boards)
+    keep = selection & on_boards(table["board_size"], boards)
     count = int(keep.sum())
     if count < 4:
         return _DirectCore(
@@ -513,7 +529,7 @@ class IsoEloFit:
     in decades of test compute.
     """
 
-    board_size: int | None
+    board_size: int | str | None
     method: str
     slope: Estimate
     test_per_10x_train: Estimate
@@ -524,7 +540,7 @@ class IsoEloFit:
     rmse_log10: float | None
     reason: str | None
 
-    def predict_test_flops(self, train_flops: np.ndarray, level: float, board_size: int):
+    def predict_test_flops(self, train_flops: np.ndarray, level: float, board_size: int | str):
         """Fitted test FLOPs per move [N] at `train_flops` [N] for one level, or None."""
         if self.slope.value is None or board_size not in self.intercepts:
             return None
@@ -557,7 +573,7 @@ class DirectFit:
     test_per_10x_train = 10 ** (alpha / beta); slope = -alpha / beta (as in the iso-Elo fit).
     """
 
-    board_size: int | None
+    board_size: int | str | None
     train_elo_per_decade: Estimate
     test_elo_per_decade: Estimate
     test_per_10x_train: Estimate
@@ -595,22 +611,56 @@ def agreement(first: Estimate, second: Estimate) -> str:
 
 
 @dataclass(frozen=True)
+class PooledExchange:
+    """The three pooled fits over the boards of one game (per-board intercepts)."""
+
+    game: str
+    boards: tuple[int | str, ...]
+    iso_elo: IsoEloFit
+    jones: IsoEloFit
+    direct: DirectFit
+
+    def to_json(self) -> dict:
+        return {
+            "game": GAME_NAMES.get(self.game, self.game),
+            "boards": list(self.boards),
+            "test_per_10x_train": self.iso_elo.test_per_10x_train.to_json(),
+            "slope": self.iso_elo.slope.to_json(),
+            "iso_elo": self.iso_elo.to_json(),
+            "jones_construction": self.jones.to_json(),
+            "direct": self.direct.to_json(),
+            "iso_elo_vs_direct": agreement(self.iso_elo.slope, self.direct.slope),
+        }
+
+
+@dataclass(frozen=True)
 class ExchangeFit:
     """Exchange-rate fits per board and pooled. The headline `test_per_10x_train` and `slope`
     are the pooled interpolated iso-Elo fit's; `jones` / `jones_pooled` hold Jones's construction
-    and `direct` / `direct_pooled` the regression with per-run effects."""
+    and `direct` / `direct_pooled` the regression with per-run effects.
+
+    The pooled fits are over one game's boards: Hex's when the table has a Hex board, else the
+    one game's. `by_game` holds every game's pooled fits (game -> `PooledExchange`, the first
+    being the one in `pooled`), so a table mixing games gets each game's pooled rate apart.
+    """
 
     simulations: int | None
     bootstrap: int
     interval_sources: str
     bin_decades: float
-    iso_elo: dict[int, IsoEloFit]
+    iso_elo: dict[int | str, IsoEloFit]
     pooled: IsoEloFit
-    jones: dict[int, IsoEloFit]
+    jones: dict[int | str, IsoEloFit]
     jones_pooled: IsoEloFit
-    direct: dict[int, DirectFit]
+    direct: dict[int | str, DirectFit]
     direct_pooled: DirectFit
     notes: tuple[str, ...]
+    by_game: dict[str, PooledExchange] = field(default_factory=dict)
+
+    @property
+    def hex_only(self) -> bool:
+        """Whether every board is Hex (the pooled fits are then over every board)."""
+        return set(self.by_game) <= {HEX}
 
     @property
     def test_per_10x_train(self) -> Estimate:
@@ -629,11 +679,18 @@ class ExchangeFit:
         return out
 
     def to_json(self) -> dict:
-        return {
-            "method": (
-                "iso-Elo with crossings interpolated between simulation counts (censored cells "
-                "dropped), pooled over boards with per-board intercepts"
-            ),
+        method = (
+            "iso-Elo with crossings interpolated between simulation counts (censored cells "
+            "dropped), pooled over boards with per-board intercepts"
+        )
+        if not self.hex_only:
+            method += (
+                "; boards of different games are pooled apart (pooled: "
+                f"{GAME_NAMES.get(next(iter(self.by_game)), 'one game')}'s boards; every game's "
+                "in pooled_by_game)"
+            )
+        out = {
+            "method": method,
             "test_per_10x_train": self.test_per_10x_train.to_json(),
             "slope": self.slope.to_json(),
             "bootstrap_resamples": self.bootstrap,
@@ -655,6 +712,21 @@ class ExchangeFit:
             },
             "iso_elo_vs_direct": self.agreement(),
         }
+        if not self.hex_only:
+            out["pooled_by_game"] = {
+                game: pooled.to_json() for game, pooled in self.by_game.items()
+            }
+        return out
+
+
+def pooled_groups(boards) -> list[tuple[str, str, list[int | str]]]:
+    """(key, game, boards) of each pooled fit: "pooled" for the first game's boards (Hex's when
+    there are any, `boards.by_game`), "pooled:<game>" for each other game's."""
+    groups = by_game(boards)
+    return [
+        ("pooled" if position == 0 else f"pooled:{game}", game, subset)
+        for position, (game, subset) in enumerate(groups.items())
+    ]
 
 
 def _points(method: str, agents: Agents, levels, bin_decades: float) -> Table:
@@ -671,9 +743,10 @@ def exchange_values(
     points = {method: _points(method, agents, levels, bin_decades) for method in METHODS}
     selection, _ = _direct_selection(agents)
     groups = _run_groups(agents.table)
-    for key, subset in [(str(size), [size]) for size in boards] + [("pooled", list(boards))]:
+    pooled = [(key, subset) for key, _, subset in pooled_groups(boards)]
+    for key, subset in [(str(size), [size]) for size in boards] + pooled:
         for method in METHODS:
-            rows = np.isin(points[method]["board_size"], subset)
+            rows = on_boards(points[method]["board_size"], subset)
             core = _iso_fit(select_rows(points[method], rows))
             if core.slope is not None:
                 values[f"{method}/{key}/slope"] = core.slope
@@ -688,7 +761,7 @@ def exchange_values(
     return values
 
 
-def choose_levels(agents: Agents) -> dict[int, np.ndarray]:
+def choose_levels(agents: Agents) -> dict[int | str, np.ndarray]:
     """Iso-Elo levels per board (`iso_elo_levels` between each board's floor and best)."""
     table = agents.table
     trained = table["train_flops"] > 0
@@ -738,7 +811,10 @@ def fit_exchange(
     if levels is None:
         used = choose_levels(agents)
     elif isinstance(levels, Mapping):
-        used = {int(size): np.sort(np.asarray(value, np.float64)) for size, value in levels.items()}
+        used = {
+            parse_label(size): np.sort(np.asarray(value, np.float64))
+            for size, value in levels.items()
+        }
     else:
         array = np.asarray(levels, dtype=np.float64)
         if array.ndim != 1 or not np.all(np.isfinite(array)):
@@ -760,8 +836,8 @@ def fit_exchange(
 
     notes = list(agents.notes)
 
-    def iso(method: str, key: str, subset: list[int]) -> IsoEloFit:
-        rows = np.isin(points[method]["board_size"], subset)
+    def iso(method: str, key: str, subset: list[int | str], board=None) -> IsoEloFit:
+        rows = on_boards(points[method]["board_size"], subset)
         board_points = select_rows(points[method], rows)
         core = _iso_fit(board_points)
         reason = core.reason
@@ -772,12 +848,13 @@ def fit_exchange(
             )
         if method == "interpolated" and reason is None and core.slope is not None:
             if core.slope >= 0:
+                where = key if ":" not in key else f"pooled {GAME_NAMES[key.split(':')[1]]}"
                 notes.append(
-                    f"iso-Elo fit ({key}): more training does not reduce the test compute "
+                    f"iso-Elo fit ({where}): more training does not reduce the test compute "
                     f"needed (slope {core.slope:.2f})"
                 )
         return IsoEloFit(
-            board_size=None if key == "pooled" else int(key),
+            board_size=board,
             method=method,
             slope=est(f"{method}/{key}/slope", reason),
             test_per_10x_train=est(f"{method}/{key}/slope", reason, exchange),
@@ -792,14 +869,14 @@ def fit_exchange(
     selection, windows = _direct_selection(agents)
     groups = _run_groups(agents.table)
 
-    def direct(key: str, subset: list[int]) -> DirectFit:
+    def direct(key: str, subset: list[int | str], board=None) -> DirectFit:
         core = _direct_fit(agents, subset, selection, groups)
         reason = core.reason
         slope_reason = reason
         if reason is None and core.beta is not None and core.beta <= 0:
             slope_reason = "Elo does not rise with test-time compute within the selected runs"
         return DirectFit(
-            board_size=None if key == "pooled" else int(key),
+            board_size=board,
             train_elo_per_decade=est(f"direct/{key}/alpha", reason),
             test_elo_per_decade=est(f"direct/{key}/beta", reason),
             test_per_10x_train=est(f"direct/{key}/slope", slope_reason, exchange),
@@ -810,6 +887,27 @@ def fit_exchange(
             reason=slope_reason,
         )
 
+    groups_pooled = pooled_groups(boards)
+    _, first_game, first_boards = groups_pooled[0]
+    iso_elo = {size: iso("interpolated", str(size), [size], size) for size in boards}
+    pooled = iso("interpolated", "pooled", first_boards)
+    jones = {size: iso("jones", str(size), [size], size) for size in boards}
+    jones_pooled = iso("jones", "pooled", first_boards)
+    direct_fits = {size: direct(str(size), [size], size) for size in boards}
+    direct_pooled = direct("pooled", first_boards)
+    by_game = {
+        first_game: PooledExchange(
+            first_game, tuple(first_boards), pooled, jones_pooled, direct_pooled
+        )
+    }
+    for key, game, subset in groups_pooled[1:]:
+        by_game[game] = PooledExchange(
+            game,
+            tuple(subset),
+            iso("interpolated", key, subset),
+            iso("jones", key, subset),
+            direct(key, subset),
+        )
     if "simulations" not in agents.table:
         notes.append("no simulations column: test compute varies only across networks")
     return ExchangeFit(
@@ -817,13 +915,14 @@ def fit_exchange(
         bootstrap=int(bootstrap.replicates),
         interval_sources=bootstrap.sources(agents),
         bin_decades=float(bin_decades),
-        iso_elo={size: iso("interpolated", str(size), [size]) for size in boards},
-        pooled=iso("interpolated", "pooled", boards),
-        jones={size: iso("jones", str(size), [size]) for size in boards},
-        jones_pooled=iso("jones", "pooled", boards),
-        direct={size: direct(str(size), [size]) for size in boards},
-        direct_pooled=direct("pooled", boards),
+        iso_elo=iso_elo,
+        pooled=pooled,
+        jones=jones,
+        jones_pooled=jones_pooled,
+        direct=direct_fits,
+        direct_pooled=direct_pooled,
         notes=tuple(notes),
+        by_game=by_game,
     )
 
 
@@ -841,7 +940,7 @@ class TestTimeCurve:
 
     __test__ = False  # not a pytest test class
 
-    board_size: int
+    board_size: int | str
     run: str
     train_flops: float
     simulations: np.ndarray
@@ -855,18 +954,20 @@ def test_time_curves(
 ) -> list[TestTimeCurve]:
     """Elo against test-time search per snapshot (board, run, train_flops), trained agents only.
 
-    Returns curves sorted by board, then training compute, then run.
+    Returns curves sorted by board (`board_order`), then training compute, then run.
     """
     agents = table if isinstance(table, Agents) else prepare_agents(table, simulations=simulations)
     data = agents.table
     trained = np.flatnonzero(data["train_flops"] > 0)
     runs = data["run"] if "run" in data else np.full(data["train_flops"].size, "", dtype=object)
-    groups: dict[tuple[int, float, str], list[int]] = {}
+    groups: dict[tuple[int | str, float, str], list[int]] = {}
+    boards = data["board_size"].tolist()
     for row in trained:
-        key = (int(data["board_size"][row]), float(data["train_flops"][row]), str(runs[row]))
+        key = (boards[row], float(data["train_flops"][row]), str(runs[row]))
         groups.setdefault(key, []).append(int(row))
     curves = []
-    for (size, train, run), rows in sorted(groups.items()):
+    ordered = sorted(groups.items(), key=lambda item: (board_order(item[0][0]), *item[0][1:]))
+    for (size, train, run), rows in ordered:
         rows = np.array(rows)
         order = rows[np.argsort(data["test_flops"][rows], kind="stable")]
         sims = data["simulations"][order] if "simulations" in data else np.full(order.size, -1)

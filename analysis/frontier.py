@@ -17,7 +17,10 @@ Jones (2021):
 * Model. Elo = min(0, max(incline, plateau)), incline = m_flops log10(C) + m_b S + c_i, plateau =
   p_b S + c_p, fitted jointly over board sizes by unweighted least squares from several starting
   points (the min/max makes the loss piecewise). With one board, m_b and p_b are not identifiable,
-  so each board also gets its own fit: incline slope, intercept and plateau.
+  so each board also gets its own fit: incline slope, intercept and plateau. The joint model's
+  board terms are Hex's board-size steps, so only Hex boards enter it; a board of another game
+  (Connect Four's 'c4-RxC-X', see `analysis.boards`) has its own fit alone, and nothing of it is
+  compared with Jones's Hex numbers.
 * Perfect-play compute. The training compute where the frontier first comes within 50 Elo of the
   best agent: from data, interpolated linearly in log10 compute between the envelope's points;
   from the fits, where the incline crosses -50. Its growth per board-size step is
@@ -40,6 +43,15 @@ from scipy.optimize import least_squares
 
 from analysis import reference
 from analysis.agents import Agents, prepare_agents, reference_levels
+from analysis.boards import (
+    GAME_NAMES,
+    board_column,
+    game_of,
+    hex_rows,
+    is_hex,
+    parse_label,
+    unique_boards,
+)
 from analysis.bootstrap import Bootstrap, Estimate, RatingNoise, estimator, missing
 from analysis.tables import Table
 
@@ -55,15 +67,16 @@ def frontier_points(agents: Agents) -> Table:
     """The upper envelope per board of the agents at the frontier's simulation count.
 
     Returns:
-      board_size (int64 [P]), train_flops (float64 [P], FLOPs), elo (float64 [P], Elo vs best),
-      sorted by board then compute; per board, Elo strictly increases with compute.
+      board_size ([P] labels, int64 while every board is Hex), train_flops (float64 [P], FLOPs),
+      elo (float64 [P], Elo vs best), sorted by board (`board_order`) then compute; per board,
+      Elo strictly increases with compute.
     """
     table = agents.table
     use = table["train_flops"] > 0
     if agents.simulations is not None and "simulations" in table:
         use &= table["simulations"] == agents.simulations
     sizes, flops, elos = [], [], []
-    for size in np.unique(table["board_size"][use]):
+    for size in unique_boards(table["board_size"][use]):
         rows = use & (table["board_size"] == size)
         compute = table["train_flops"][rows]
         elo = table["elo_vs_best"][rows]
@@ -75,11 +88,11 @@ def frontier_points(agents: Agents) -> Table:
                 if flops and sizes[-1] == size and flops[-1] == compute[position]:
                     continue
                 best = elo[position]
-                sizes.append(int(size))
+                sizes.append(size)
                 flops.append(float(compute[position]))
                 elos.append(float(elo[position]))
     return {
-        "board_size": np.array(sizes, np.int64),
+        "board_size": board_column(sizes),
         "train_flops": np.array(flops, np.float64),
         "elo": np.array(elos, np.float64),
     }
@@ -273,20 +286,32 @@ def _growth(sizes: list[int], log10_values: list[float]) -> float:
     return float(10.0**slope)
 
 
+def _no_hex_reason(boards: tuple) -> str:
+    games = sorted({GAME_NAMES[game_of(size)] for size in boards})
+    return (
+        f"no Hex board: the joint model's board-size terms (and Jones's numbers) are Hex's; "
+        f"each {' and '.join(games)} board has its own fit"
+    )
+
+
 def _core(agents: Agents, margin: float, warm: _Core | None = None) -> _Core:
     points = frontier_points(agents)
-    boards = tuple(int(size) for size in np.unique(points["board_size"]))
+    boards = tuple(unique_boards(points["board_size"]))
     core = _Core(boards=boards, points=points)
     if not boards:
         core.joint_reason = "no frontier points"
         return core
-    x_all = np.log10(points["train_flops"])
-    y_all = points["elo"]
-    s_all = points["board_size"].astype(np.float64)
+    # The joint model is over Hex board sizes; other games' boards have their own fits only.
+    hex_boards = tuple(size for size in boards if is_hex(size))
+    joint_rows = hex_rows(points["board_size"])
+    x_all = np.log10(points["train_flops"][joint_rows])
+    y_all = points["elo"][joint_rows]
+    s_all = points["board_size"][joint_rows].astype(np.float64)
+    x_boards = np.log10(points["train_flops"])
 
     for size in boards:
         rows = points["board_size"] == size
-        x, y = x_all[rows], y_all[rows]
+        x, y = x_boards[rows], points["elo"][rows]
         # Perfect-play compute from data.
         value, reason = _data_crossing(x, y, margin)
         core.data_log10[size] = value
@@ -329,16 +354,19 @@ def _core(agents: Agents, margin: float, warm: _Core | None = None) -> _Core:
         else:
             core.board_fit_log10[size] = float(theta[1] - margin / theta[0])
 
-    # Joint fit over board sizes.
-    if len(boards) < 2:
+    # Joint fit over (Hex) board sizes.
+    if not hex_boards:
+        core.joint_reason = _no_hex_reason(boards)
+    elif len(hex_boards) < 2:
         core.joint_reason = (
-            f"one board size ({boards[0]}): m_b and p_b need at least two; see the board fit"
+            f"one board size ({hex_boards[0]}): m_b and p_b need at least two; see the board fit"
         )
     else:
         if warm is not None and warm.joint is not None:
             starts = [warm.joint]
         else:
-            starts = _joint_starts(points, core.board_theta, margin)
+            board_theta = {size: core.board_theta.get(size) for size in hex_boards}
+            starts = _joint_starts(points, board_theta, margin)
         lower = np.array([0.0, -np.inf, -np.inf, -np.inf, -np.inf])
         upper = np.full(5, np.inf)
         result = _best_fit(
@@ -370,7 +398,7 @@ def _core(agents: Agents, margin: float, warm: _Core | None = None) -> _Core:
     if core.joint is not None and "m_b" not in core.joint_unidentified:
         parameters = _theta_to_parameters(core.joint)
         core.growth_fit = float(10.0 ** (-parameters.m_b / parameters.m_flops))
-        for size in boards:
+        for size in hex_boards:
             plateau = parameters.p_b * size + parameters.c_p
             if "p_b" not in core.joint_unidentified and plateau >= -margin:
                 core.fit_log10[size] = None
@@ -382,23 +410,41 @@ def _core(agents: Agents, margin: float, warm: _Core | None = None) -> _Core:
     else:
         reason = core.joint_reason or core.joint_unidentified.get("m_b", "no joint fit")
         core.growth_fit_reason = reason
-        if len(boards) < 2:
+        if not hex_boards:
+            core.growth_fit_reason = _no_hex_growth_reason(boards)
+        elif len(hex_boards) < 2:
             core.growth_fit_reason = (
-                f"growth per board-size step needs at least two board sizes; only {boards[0]} "
-                "has frontier points"
+                f"growth per board-size step needs at least two board sizes; only "
+                f"{hex_boards[0]} has frontier points"
             )
-        for size in boards:
+        for size in hex_boards:
             core.fit_log10[size] = None
             core.fit_reason[size] = reason
+    for size in boards:
+        if not is_hex(size):
+            core.fit_log10[size] = None
+            core.fit_reason[size] = (
+                f"the joint model is over Hex board sizes; board {size} ("
+                f"{GAME_NAMES[game_of(size)]}) has its own fit only"
+            )
 
-    reached = [size for size in boards if core.data_log10.get(size) is not None]
+    reached = [size for size in hex_boards if core.data_log10.get(size) is not None]
     if len(reached) >= 2:
         core.growth_data = _growth(reached, [core.data_log10[size] for size in reached])
+    elif not hex_boards:
+        core.growth_data_reason = _no_hex_growth_reason(boards)
     else:
         core.growth_data_reason = (
             f"perfect-play compute is known on {len(reached)} board size(s); growth needs two"
         )
     return core
+
+
+def _no_hex_growth_reason(boards: tuple) -> str:
+    return (
+        "growth per board-size step is over Hex's square board sizes and this sweep has no Hex "
+        f"board ({', '.join(str(size) for size in boards)} differ in rows, columns and line length)"
+    )
 
 
 def _flatten(core: _Core) -> dict[str, float]:
@@ -488,13 +534,14 @@ class FrontierFit:
     points: Table
     notes: tuple[str, ...]
 
-    def predict(self, train_flops: np.ndarray, board_size: int) -> np.ndarray | None:
+    def predict(self, train_flops: np.ndarray, board_size: int | str) -> np.ndarray | None:
         """Fitted Elo vs best at `train_flops` [N] on one board: the joint model where there is
-        one, else the board's own fit, else None."""
+        one and the board is Hex, else the board's own fit, else None."""
         train_flops = np.asarray(train_flops, dtype=np.float64)
-        if self.model is not None:
+        board_size = parse_label(board_size)
+        if self.model is not None and is_hex(board_size):
             return self.model.elo(train_flops, np.full(train_flops.shape, board_size))
-        board = self.per_board.get(int(board_size))
+        board = self.per_board.get(board_size)
         if board is not None and board.model is not None:
             return board.model.elo(train_flops)
         return None
@@ -600,10 +647,13 @@ def fit_frontier(
             reference_elo=levels.get(size, {}),
         )
 
+    # The headline slope: the joint fit's, else the one board's; Hex's boards when there are
+    # any (a sweep of one other game: its boards).
+    headline = tuple(size for size in core.boards if is_hex(size)) or core.boards
     if core.joint is not None:
         slope = parameters["m_flops"]
-    elif len(core.boards) == 1:
-        slope = per_board[core.boards[0]].slope_elo_per_decade
+    elif len(headline) == 1:
+        slope = per_board[headline[0]].slope_elo_per_decade
     else:
         slope = missing(core.joint_reason or "no joint fit")
 

@@ -6,6 +6,9 @@ cheap. Compute axes are logarithmic; every axis names its quantity and unit. Col
 colour-blind-safe maps and every series also differs in marker or line style, so the figures read
 in greyscale print as well as on screen. A plot function raises ValueError (one line) when its data
 hold nothing to draw.
+
+Boards are named by `analysis.boards` ("3x3" for Hex, "Connect Four 4x5 (3 in a row)"); Jones's
+curves and numbers are drawn beside Hex boards only (they were measured on Hex).
 """
 
 from __future__ import annotations
@@ -20,6 +23,16 @@ import numpy as np
 
 from analysis import reference
 from analysis.agents import Agents, prepare_agents
+from analysis.boards import (
+    GAME_NAMES,
+    HEX,
+    board_caption,
+    board_order,
+    board_title,
+    game_of,
+    is_hex,
+    parse_label,
+)
 from analysis.exchange import ExchangeFit, TestTimeCurve
 from analysis.frontier import FrontierFit
 from boardscale_core.files import atomic_output
@@ -62,15 +75,17 @@ def _figure(width: float = _WIDTH, height: float = 4.6) -> Figure:
     return Figure(figsize=(width, height), layout="constrained", dpi=100)
 
 
-def _board_colours(boards: Sequence[int]) -> dict[int, tuple]:
+def _board_colours(boards: Sequence[int | str]) -> dict[int | str, tuple]:
     import matplotlib
 
     cmap = matplotlib.colormaps["tab10"]
-    return {int(size): cmap(position % 10) for position, size in enumerate(sorted(boards))}
+    ordered = sorted((parse_label(size) for size in boards), key=board_order)
+    return {size: cmap(position % 10) for position, size in enumerate(ordered)}
 
 
-def _board_markers(boards: Sequence[int]) -> dict[int, str]:
-    return {int(size): _MARKERS[i % len(_MARKERS)] for i, size in enumerate(sorted(boards))}
+def _board_markers(boards: Sequence[int | str]) -> dict[int | str, str]:
+    ordered = sorted((parse_label(size) for size in boards), key=board_order)
+    return {size: _MARKERS[i % len(_MARKERS)] for i, size in enumerate(ordered)}
 
 
 def _grid(count: int) -> tuple[int, int]:
@@ -146,20 +161,21 @@ def plot_frontier(
     agents: Agents | Mapping[str, np.ndarray],
     fit: FrontierFit | None = None,
     *,
-    board_size: int,
+    board_size: int | str,
 ) -> Figure:
-    """Elo against training compute on one board.
+    """Elo against training compute on one board (a label, `analysis.boards`).
 
     Every trained agent is a point coloured by its test-time compute; agents at the frontier's
     simulation count have a black edge, the upper envelope is joined, and the fitted frontier
-    (joint model, else the board's own fit), Jones's model for this size, the perfect-play margin
-    and the reference players are drawn.
+    (joint model, else the board's own fit), Jones's model for this size (Hex boards only), the
+    perfect-play margin and the reference players (the solver is perfect play) are drawn.
     """
     from matplotlib.colors import LogNorm
     from matplotlib.lines import Line2D
 
     agents = _agents(agents)
     table = agents.table
+    board_size = parse_label(board_size)
     on_board = (table["board_size"] == board_size) & (table["train_flops"] > 0)
     if not on_board.any():
         raise ValueError(f"no trained agent on board {board_size}")
@@ -203,8 +219,9 @@ def plot_frontier(
                 fontsize=8, color="#d62728", va="center",
                 bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5},
             )  # fmt: skip
-    jones = reference.frontier_elo(grid, np.full(grid.shape, board_size))
-    ax.plot(grid, jones, color="0.4", linestyle="--", linewidth=1.2, label="Jones (2021) model")
+    if is_hex(board_size):
+        jones = reference.frontier_elo(grid, np.full(grid.shape, board_size))
+        ax.plot(grid, jones, color="0.4", linestyle="--", linewidth=1.2, label="Jones (2021) model")
     ax.axhline(-margin, color="0.5", linestyle=":", linewidth=0.8)
     extra = []
     levels = _reference_rows(table, board_size)
@@ -216,14 +233,14 @@ def plot_frontier(
     _quiet_minor_labels(ax)
     ax.set_xlabel(TRAIN_LABEL)
     ax.set_ylabel(ELO_LABEL)
-    ax.set_title(f"Compute frontier, {board_size}x{board_size} Hex")
+    ax.set_title(f"Compute frontier, {board_title(board_size)}")
     handles, _ = ax.get_legend_handles_labels()
     ax.legend(handles=handles + extra, loc="upper left")
     ax.grid(True, which="major", alpha=0.3)
     return fig
 
 
-def _reference_rows(table, board_size: int) -> dict[str, float]:
+def _reference_rows(table, board_size: int | str) -> dict[str, float]:
     rows = np.flatnonzero((table["board_size"] == board_size) & (table["train_flops"] == 0))
     levels = {}
     for row in rows[:3]:
@@ -241,7 +258,8 @@ def _reference_rows(table, board_size: int) -> dict[str, float]:
 
 @_styled
 def plot_frontiers(fit: FrontierFit, *, show_reference: bool = True) -> Figure:
-    """The frontier points and fitted frontiers of all boards on one axis, with Jones's model."""
+    """The frontier points and fitted frontiers of all boards on one axis, with Jones's model
+    beside the Hex boards."""
     from matplotlib.lines import Line2D
 
     boards = list(fit.boards)
@@ -255,26 +273,28 @@ def plot_frontiers(fit: FrontierFit, *, show_reference: bool = True) -> Figure:
         train, elo = fit.points["train_flops"][rows], fit.points["elo"][rows]
         ax.plot(
             train, elo, marker=markers[size], markersize=4, linestyle="none",
-            color=colours[size], label=f"{size}x{size}",
+            color=colours[size], label=board_caption(size),
         )  # fmt: skip
         grid = np.logspace(*np.log10(_log_span(train, 0.2)), 200)
         curve = fit.predict(grid, size)
         if curve is not None:
             ax.plot(grid, curve, color=colours[size], linewidth=1.8)
-        if show_reference:
+        if show_reference and is_hex(size):
             jones = reference.frontier_elo(grid, np.full(grid.shape, size))
             ax.plot(grid, jones, color=colours[size], linewidth=1.0, linestyle="--", alpha=0.8)
     style = [
         Line2D([], [], color="0.2", linewidth=1.8, label="fit (this sweep)"),
     ]
-    if show_reference:
-        style.append(Line2D([], [], color="0.2", linestyle="--", label="Jones (2021) model"))
+    hex_only = all(is_hex(size) for size in boards)
+    if show_reference and any(is_hex(size) for size in boards):
+        label = "Jones (2021) model" if hex_only else "Jones (2021) model (Hex)"
+        style.append(Line2D([], [], color="0.2", linestyle="--", label=label))
     ax.axhline(-fit.margin_elo, color="0.5", linestyle=":", linewidth=0.8)
     ax.set_xscale("log")
     _quiet_minor_labels(ax)
     ax.set_xlabel(TRAIN_LABEL)
     ax.set_ylabel(ELO_LABEL)
-    title = "Compute frontiers by board size"
+    title = "Compute frontiers by board size" if hex_only else "Compute frontiers by board"
     if fit.simulations is not None:
         title += f" ({fit.simulations} simulations per move)"
     ax.set_title(title)
@@ -300,7 +320,7 @@ def plot_test_time(curves: Sequence[TestTimeCurve]) -> Figure:
     curves = [curve for curve in curves if curve.elo.size]
     if not curves:
         raise ValueError("no test-time curves to plot")
-    boards = sorted({curve.board_size for curve in curves})
+    boards = sorted({curve.board_size for curve in curves}, key=board_order)
     rows, columns = _grid(len(boards))
     fig = _figure(_WIDTH, 1.0 + 3.0 * rows)
     train = np.array([curve.train_flops for curve in curves])
@@ -318,7 +338,7 @@ def plot_test_time(curves: Sequence[TestTimeCurve]) -> Figure:
             )  # fmt: skip
         ax.set_xscale("log", base=2 if use_nodes else 10)
         _quiet_minor_labels(ax)
-        ax.set_title(f"{size}x{size}")
+        ax.set_title(board_caption(size))
         ax.grid(True, alpha=0.3)
     for ax in list(axes.flat)[len(boards) :]:
         ax.set_visible(False)
@@ -343,18 +363,21 @@ def _exchange_text(rate, wrap: bool = False) -> str:
 
 
 @_styled
-def plot_exchange(fit: ExchangeFit, board_size: int | None = None) -> Figure:
+def plot_exchange(fit: ExchangeFit, board_size: int | str | None = None) -> Figure:
     """Iso-Elo lines of least test compute against training compute, with the fitted lines.
 
     One panel per board with iso-Elo points (or only `board_size`). Points are coloured by Elo
-    level and joined as steps; dashed lines are the board's own fit (the pooled fit, with the
-    board's intercept, where the board has none). Each panel states its exchange rate; the title
-    states the pooled one.
+    level and joined as steps; dashed lines are the board's own fit (its game's pooled fit, with
+    the board's intercept, where the board has none). Each panel states its exchange rate; the
+    title states the pooled one of each game, and Jones's (Hex, 9x9) when a board is Hex.
     """
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
 
-    boards = sorted(fit.iso_elo) if board_size is None else [int(board_size)]
+    if board_size is None:
+        boards = sorted(fit.iso_elo, key=board_order)
+    else:
+        boards = [parse_label(board_size)]
     boards = [s for s in boards if s in fit.iso_elo and fit.iso_elo[s].points["level"].size]
     if not boards:
         raise ValueError("no iso-Elo points to plot")
@@ -367,7 +390,8 @@ def plot_exchange(fit: ExchangeFit, board_size: int | None = None) -> Figure:
     for position, size in enumerate(boards):
         ax = axes.flat[position]
         board_fit = fit.iso_elo[size]
-        model = board_fit if board_fit.slope.value is not None else fit.pooled
+        pooled = fit.by_game[game_of(size)].iso_elo if game_of(size) in fit.by_game else fit.pooled
+        model = board_fit if board_fit.slope.value is not None else pooled
         points = board_fit.points
         for marker_index, level in enumerate(np.unique(points["level"])):
             rows_at = points["level"] == level
@@ -383,7 +407,7 @@ def plot_exchange(fit: ExchangeFit, board_size: int | None = None) -> Figure:
         ax.set_xscale("log")
         ax.set_yscale("log")
         _quiet_minor_labels(ax)
-        ax.set_title(f"{size}x{size}")
+        ax.set_title(board_caption(size))
         ax.grid(True, which="major", alpha=0.3)
         label = "this board's fit" if model is board_fit else "pooled fit"
         note = ax.text(
@@ -397,12 +421,22 @@ def plot_exchange(fit: ExchangeFit, board_size: int | None = None) -> Figure:
     fig.colorbar(mappable, ax=axes, label="iso-Elo level (Elo vs best agent)", shrink=0.9)
     fig.supxlabel(TRAIN_LABEL)
     fig.supylabel(TEST_LABEL)
-    pooled = _exchange_text(fit.pooled.test_per_10x_train)
     size = reference.EXCHANGE_BOARD_SIZE
+    jones = f"10x train ~ {reference.EXCHANGE_TEST_PER_10X_TRAIN:g}x test"
+    if fit.hex_only:
+        pooled = _exchange_text(fit.pooled.test_per_10x_train)
+        lines = [f"pooled over boards: {pooled}", f"Jones (2021, {size}x{size}): {jones}"]
+    else:
+        lines = [
+            f"pooled over {GAME_NAMES.get(game, game)} boards: "
+            f"{_exchange_text(pooled.iso_elo.test_per_10x_train)}"
+            for game, pooled in fit.by_game.items()
+        ]
+        if HEX in fit.by_game:
+            lines.append(f"Jones (2021, {size}x{size} Hex): {jones}")
     fig.suptitle(
         "Least test-time compute reaching each Elo level (solid) and the fit (dashed)\n"
-        f"pooled over boards: {pooled}\n"
-        f"Jones (2021, {size}x{size}): 10x train ~ {reference.EXCHANGE_TEST_PER_10X_TRAIN:g}x test"
+        + "\n".join(lines)
     )
     return fig
 
@@ -448,13 +482,19 @@ def plot_comparison(report: Mapping) -> Figure:
     """Our fitted numbers beside Jones's, from a report dictionary (`report.analyze_agents`).
 
     Panels: frontier slope (Elo per decade), perfect-play compute growth per board-size step,
-    test compute replaced by 10x training compute, and perfect-play compute per board.
+    test compute replaced by 10x training compute, and perfect-play compute per board. Jones's
+    numbers are Hex's: only Hex boards are drawn, and a report without one raises ValueError.
     """
     frontier = report.get("frontier") or {}
     exchange = report.get("exchange_rate") or {}
     jones = report.get("reference") or reference.reference_summary()
     if not frontier and not exchange:
         raise ValueError("report has neither a frontier nor an exchange_rate section")
+    boards = (report.get("inputs") or {}).get("boards")
+    if boards is not None and not any(isinstance(board, int) for board in boards):
+        raise ValueError(
+            "no Hex board: Jones's numbers were measured on Hex, so none is set beside this sweep's"
+        )
     fig = _figure(_WIDTH, 6.6)
     grid = fig.add_gridspec(2, 3, height_ratios=(1.0, 1.1))
     axes = [fig.add_subplot(grid[0, column]) for column in range(3)]
@@ -472,7 +512,11 @@ def plot_comparison(report: Mapping) -> Figure:
         exchange.get("test_per_10x_train"), jones["exchange_rate"]["test_per_10x_train"],
     )  # fmt: skip
     ax = fig.add_subplot(grid[1, :])
-    ours = frontier.get("perfect_play_compute") or {}
+    ours = {
+        size: value
+        for size, value in (frontier.get("perfect_play_compute") or {}).items()
+        if str(size).isdigit()
+    }
     theirs = jones["frontier"]["perfect_play_compute"]
     sizes = sorted({int(s) for s in ours} | {int(s) for s in theirs})
     drawn = False
@@ -500,7 +544,10 @@ def plot_comparison(report: Mapping) -> Figure:
     ax.set_title("Perfect-play compute")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="upper left")
-    fig.suptitle("This sweep beside Jones (2021)")
+    mixed = boards is not None and not all(isinstance(board, int) for board in boards)
+    fig.suptitle(
+        "This sweep's Hex boards beside Jones (2021)" if mixed else "This sweep beside Jones (2021)"
+    )
     return fig
 
 

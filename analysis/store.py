@@ -92,6 +92,7 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.boards import board_name, board_order  # noqa: F401 (board_name: re-exported)
 from analysis.tables import Table
 from boardscale_core import jones
 
@@ -278,22 +279,6 @@ def _require_board(value: object) -> int | str:
             f"board_size must be an integer or a label such as 'c4-4x5-3', got {value!r}"
         )
     return _require_int("board_size", value, 1)
-
-
-def board_name(label: int | str) -> str:
-    """A board label for people: ``5`` -> ``'5x5'`` (Hex), ``'c4-4x5-3'`` -> ``'4x5 connect 3'``;
-    any other text as it is."""
-    if isinstance(label, str) and not label.strip().isdigit():
-        parts = label.split("-")
-        if len(parts) == 3 and parts[0] == "c4":
-            return f"{parts[1]} connect {parts[2]}"
-        return label
-    return f"{int(label)}x{int(label)}"
-
-
-def board_order(label: int | str) -> tuple:
-    """Sort key for board labels: Hex sizes by number, then text labels by their text."""
-    return (1, str(label)) if isinstance(label, str) else (0, int(label))
 
 
 def _require_int(name: str, value: object, minimum: int | None = None) -> int:

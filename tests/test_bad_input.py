@@ -275,6 +275,9 @@ CASES = [
     ("show --board 4 --agent {d}/empty.ckpt --out {d}/new.png", "empty.ckpt"),
     ("show --board 4 --agent {d}/a-folder --out {d}/new.png", "a-folder"),
     ("show --board 4 --agent random --simulations -1 --out {d}/new.png", "--simulations"),
+    ("show --board c4-4x5 --out {d}/new.png", "--board"),
+    ("show --board c4-4x5-3 --moves 'c c c c c' --out {d}/new.png", "--moves"),
+    ("show --board c4-4x5-3 --moves b2 --out {d}/new.png", "--moves"),
     # play
     ("play --board 0 --agent random", "board"),
     ("play --board 99 --agent solver", "board"),

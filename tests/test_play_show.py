@@ -69,6 +69,44 @@ def test_show_writes_png_and_svg(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
+def test_connect_four_replay_and_picture():
+    from games.draw import draw_connect_four_position, replay_connect_four
+
+    env = games.make("connect_four", size="3x4", x_in_row=3)
+    # x: b, b, b (a vertical three); o: c, d in between.
+    board, numbers, winner, finished = replay_connect_four(env, [1, 2, 1, 3, 1])
+    assert winner == 0 and finished
+    assert numbers.reshape(3, 4)[:, 1].tolist() == [1, 3, 5]  # row 0 is the bottom
+    assert board.reshape(3, 4)[0].tolist() == [0, 1, 2, 2]
+    heat = np.array([0.1, 0.0, 0.6, 0.3])
+    figure = draw_connect_four_position(env, board, numbers, heat=heat, heat_label="policy")
+    assert len(figure.axes) == 2 and figure.axes[1].get_ylabel() == "policy"
+    texts = {text.get_text() for text in figure.axes[0].texts}
+    assert {"a", "b", "c", "d", "1", "3", "5", "60%", "full"} <= texts  # column b is full
+    legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert legend == ["x (first)", "o (second)"]
+    _, _, winner, finished = replay_connect_four(env, [0, 0, 0, 2, 1, 1, 2, 1, 3, 3, 2, 3])
+    assert (winner, finished) == (-1, True)  # a full board without a line: a draw
+    for actions, message in (([1, 1, 1, 1], "full"), ([4], "off"), ([1, 2, 1, 3, 1, 0], "ended")):
+        with pytest.raises(ValueError, match=message):
+            replay_connect_four(env, actions)
+    with pytest.raises(ValueError, match="one value per column"):
+        draw_connect_four_position(env, board, heat=np.ones(12))
+    with pytest.raises(ValueError, match="values"):
+        draw_connect_four_position(env, np.full(12, 3))
+
+
+def test_show_draws_connect_four(tmp_path, capsys):
+    png = tmp_path / "c4.png"
+    argv = ["show", "--board", "c4-3x4-3", "--moves", "b c b", "--numbers", "--out", str(png)]
+    assert main(argv) == 0
+    assert png.read_bytes().startswith(PNG_MAGIC)
+    assert main(["show", "--board", "c4-3x4-3", "--moves", "b b b b", "--out", str(png)]) == 2
+    assert main(["show", "--board", "c4-3x4", "--moves", "b", "--out", str(png)]) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 2 and "column b is full" in errors[0] and "c4-3x4" in errors[1]
+
+
 def test_weights_label_says_what_is_drawn():
     from sweeps.commands.show import weights_label
 

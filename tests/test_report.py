@@ -237,27 +237,180 @@ def test_analysis_imports_no_jax_or_game_code():
     assert result.returncode == 0, result.stderr
 
 
-def test_analyze_names_a_connect_four_board_in_one_line(tmp_path, capsys):
-    # A store of one Connect Four board, mostly drawn games: the Elo fit rates it, and analyze
-    # (Jones's fits, over Hex board sizes) refuses it by name instead of a failed cast.
-    from analysis.elo_io import rate_store
+def _relabelled(table, label):
+    """`table` with every board renamed `label` (a Connect Four label: same numbers, another
+    game)."""
+    out = dict(table)
+    column = np.empty(table["board_size"].size, object)
+    column[:] = [label] * column.size
+    out["board_size"] = column
+    return out
+
+
+def _joined(*tables):
+    return {name: np.concatenate([table[name] for table in tables]) for name in tables[0]}
+
+
+def test_a_connect_four_board_is_fitted_as_its_numbers_say_and_not_set_beside_jones(tmp_path):
+    # The same agents as Hex 4x4 and as Connect Four 4x5: the board's own fits give the same
+    # numbers (a label changes no arithmetic), and nothing of Jones's Hex numbers appears.
+    hex_table = reference.synthetic_agents((4,), seed=3, noise_elo=15.0)
+    label = "c4-4x5-3"
+    c4 = analyze_agents(_relabelled(hex_table, label), tmp_path / "c4", bootstrap=10, figures=False)
+    hexed = analyze_agents(hex_table, tmp_path / "hex", bootstrap=10, figures=False)
+    assert c4["inputs"]["boards"] == [label]
+    board, same = c4["frontier"]["per_board"][label], hexed["frontier"]["per_board"]["4"]
+    for key in ("slope_elo_per_decade", "perfect_play_compute", "perfect_play_compute_fit"):
+        assert board[key] == same[key], key
+        _check_estimate(board[key])
+    assert board["slope_elo_per_decade"]["value"] == pytest.approx(506, rel=0.15)
+    assert c4["frontier"]["slope_elo_per_decade"] == board["slope_elo_per_decade"]
+    exchange = c4["exchange_rate"]
+    ours, theirs = exchange["iso_elo"]["per_board"][label], hexed["exchange_rate"]["iso_elo"]
+    ours = dict(ours, levels=list(ours["levels"].values()))
+    theirs = dict(
+        theirs["per_board"]["4"], levels=list(theirs["per_board"]["4"]["levels"].values())
+    )
+    assert ours == theirs
+    assert exchange["test_per_10x_train"]["value"] == pytest.approx(15, rel=0.3)
+    for entry in (exchange["test_per_10x_train"], exchange["slope"]):
+        _check_estimate(entry)
+    growth = c4["frontier"]["perfect_play_growth_per_size"]
+    assert growth["value"] is None and "Hex" in growth["reason"]
+    assert "Hex" in c4["frontier"]["joint_fit_reason"]
+    # No comparison with Jones: no rows, no reference numbers, no frontier-start value of his.
+    assert c4["comparison"] == [] and c4["reference"] is None
+    assert c4["settings"]["jones"] is None
+    assert c4["jones_not_compared"]["boards"] == [label]
+    assert "Hex" in c4["jones_not_compared"]["reason"]
+    assert "jones_frontier_start_elo_vs_best" not in c4["frontier_start"][label]
+    assert "jones_not_compared" not in hexed
+    markdown = (tmp_path / "c4" / "report.md").read_text()
+    assert "Connect Four 4x5 (3 in a row)" in markdown and "Not compared with Jones" in markdown
+    assert "beside Jones" not in markdown and "| Jones (2021)" not in markdown
+    assert "Jones's frontier start" not in markdown and "Jones (refit" not in markdown
+    assert "9x9 only" not in markdown and "nan" not in markdown.lower()
+    json.dumps(c4, allow_nan=False)
+
+
+def test_a_mixed_table_fits_hex_jointly_and_pools_each_game_apart(tmp_path):
+    hex_table = reference.synthetic_agents((3, 4), seed=3, noise_elo=15.0)
+    label = "c4-5x6-4"
+    c4_table = _relabelled(reference.synthetic_agents((5,), seed=4, noise_elo=15.0), label)
+    mixed = analyze_agents(_joined(hex_table, c4_table), tmp_path / "m", bootstrap=0, figures=False)
+    alone = analyze_agents(hex_table, tmp_path / "h", bootstrap=0, figures=False)
+    assert mixed["inputs"]["boards"] == [3, 4, label]
+    # The Connect Four board enters neither the joint frontier nor Hex's pooled exchange rate.
+    assert mixed["frontier"]["parameters"] == alone["frontier"]["parameters"]
+    exchange, hex_exchange = mixed["exchange_rate"], alone["exchange_rate"]
+    for key in ("test_per_10x_train", "slope"):
+        assert exchange[key] == hex_exchange[key]
+    assert exchange["iso_elo"]["pooled"] == hex_exchange["iso_elo"]["pooled"]
+    by_game = exchange["pooled_by_game"]
+    assert list(by_game) == ["hex", "connect_four"]
+    assert by_game["hex"]["boards"] == [3, 4] and by_game["connect_four"]["boards"] == [label]
+    assert by_game["connect_four"]["slope"] == exchange["iso_elo"]["per_board"][label]["slope"]
+    assert by_game["connect_four"]["slope"]["value"] == pytest.approx(-1.18, abs=0.15)
+    assert "pooled_by_game" not in hex_exchange
+    fit = mixed["frontier"]["perfect_play_compute_fit"][label]
+    assert fit["value"] is None and "Hex" in fit["reason"]
+    assert mixed["frontier"]["per_board"][label]["perfect_play_compute_fit"]["value"] is not None
+    assert {row["ours_boards"] for row in mixed["comparison"]} == {"pooled over 3x3, 4x4"}
+    assert mixed["jones_not_compared"]["boards"] == [label]
+    assert "jones_frontier_start_elo_vs_best" not in mixed["frontier_start"][label]
+    assert mixed["frontier_start"]["3"]["jones_frontier_start_elo_vs_best"] == -260
+    markdown = (tmp_path / "m" / "report.md").read_text()
+    assert "Only the Hex boards are compared" in markdown
+    assert "| pooled Connect Four 5x6 (4 in a row) |" in markdown
+    assert "| Connect Four 5x6 (4 in a row) |" in markdown
+
+
+def test_figures_name_connect_four_boards_and_draw_jones_beside_hex_only(tmp_path):
+    from analysis import plots
+    from analysis.agents import prepare_agents
+    from analysis.frontier import fit_frontier
+
+    label = "c4-4x5-3"
+    table = _joined(
+        reference.synthetic_agents((3,), seed=1, runs_per_board=1, snapshots_per_run=8),
+        _relabelled(
+            reference.synthetic_agents((4,), seed=2, runs_per_board=1, snapshots_per_run=8), label
+        ),
+    )
+    agents = prepare_agents(table)
+    fit = fit_frontier(agents, bootstrap=0)
+
+    def legend(figure):
+        return [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+
+    one = plots.plot_frontier(agents, fit, board_size=label)
+    assert one.axes[0].get_title() == "Compute frontier, Connect Four 4x5 (3 in a row)"
+    assert "Jones (2021) model" not in legend(one) and "random (reference)" in legend(one)
+    hex_one = plots.plot_frontier(agents, fit, board_size=3)
+    assert hex_one.axes[0].get_title() == "Compute frontier, 3x3 Hex"
+    assert "Jones (2021) model" in legend(hex_one)
+    both = plots.plot_frontiers(fit)
+    assert {"3x3", "Connect Four 4x5 (3 in a row)", "Jones (2021) model (Hex)"} <= set(legend(both))
+    c4_only = analyze_agents(
+        _relabelled(reference.synthetic_agents((4,), seed=2, runs_per_board=1), label),
+        tmp_path,
+        bootstrap=0,
+        figures=False,
+    )
+    with pytest.raises(ValueError, match="no Hex board"):
+        plots.plot_comparison(c4_only)
+
+
+def test_agent_csv_takes_connect_four_labels(tmp_path):
+    header = "board_size,train_flops,test_flops,elo\n"
+    path = _write(tmp_path / "a.csv", header + "3,1e10,64,0\nc4-4x5-3,1e10,64,0\n3.0,0,0,-9\n")
+    table = read_agents_csv(path)
+    assert table["board_size"].tolist() == [3, "c4-4x5-3", 3]
+    bad = _write(tmp_path / "b.csv", header + "3,1e10,64,0\nc5-4x5,1e10,64,0\n")
+    with pytest.raises(ValueError, match="b.csv line 3: column 'board_size' must be a board"):
+        read_agents_csv(bad)
+
+
+def test_analyze_a_store_with_hex_and_connect_four_boards(tmp_path, capsys):
+    # A store of one Hex and one Connect Four board (mostly drawn games there): Elo per board
+    # with its Laplace covariance, the bootstrap redrawing it, each board fitted and reported.
     from analysis.store import STORE_FILENAME, Store
 
     sweep = tmp_path / "sweep"
     sweep.mkdir()
     label = "c4-4x5-3"
+    rng = np.random.default_rng(0)
     with Store.open(sweep / STORE_FILENAME) as store:
-        run = store.add_run("c4-4x5-3-mlp-8x1-s0", label, "mlp", 8, 1, 0, 100)
-        ids = [store.add_agent("random", "random", label, 0)]
-        for idx, flops in enumerate((1e6, 1e7, 1e8)):
-            snapshot = store.add_snapshot(run, idx, flops, 10 * flops, 100, 10, 1.0, f"s{idx}")
-            ids.append(store.add_agent(f"run/s{idx}@4", "snapshot", label, 4, snapshot))
-        rows = [(a, b, 2, 1, 29) for a in ids for b in ids if a != b]
-        store.add_matches(rows)
-        ratings = rate_store(store, label)
-    assert int(ratings.draws.sum()) == 2 * 29 * len(rows)
-    status = main(["analyze", str(sweep), "--bootstrap", "0", "--no-figures"])
-    errors = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-    assert status not in (0, None)
-    assert len(errors) == 1 and "c4-4x5-3" in errors[0] and "Connect Four" in errors[0], errors
-    assert not (sweep / "analysis" / "report.json").exists()
+        for board, draws in ((3, 0), (label, 20)):
+            ids = [store.add_agent(f"random-{board}", "random", board, 0)]
+            for seed in (0, 1):
+                name = f"{board}-mlp-8x1-s{seed}"
+                run = store.add_run(name, board, "mlp", 8, 1, seed, 100)
+                for idx, flops in enumerate((1e6, 1e7, 1e8, 1e9)):
+                    snapshot = store.add_snapshot(run, idx, flops, 10 * flops, 100, 10, 1.0, "")
+                    for sims in (0, 4):
+                        agent = f"{name}/s{idx}@{sims}"
+                        ids.append(store.add_agent(agent, "snapshot", board, sims, snapshot))
+            strength = {agent: position for position, agent in enumerate(ids)}
+            rows = []
+            for a in ids:
+                for b in ids:
+                    if a != b:
+                        won = int(
+                            rng.binomial(40, 1 / (1 + np.exp(-0.4 * (strength[a] - strength[b]))))
+                        )
+                        rows.append((a, b, won, 40 - won, draws))
+            store.add_matches(rows)
+    assert main(["analyze", str(sweep), "--bootstrap", "5", "--no-figures"]) == 0
+    printed = capsys.readouterr().out
+    assert "Connect Four 4x5 (3 in a row): frontier slope" in printed
+    assert "not compared with Jones (2021)" in printed
+    report = json.loads((sweep / "analysis" / "report.json").read_text())
+    assert report["inputs"]["boards"] == [3, label]
+    assert "Laplace" in report["inputs"]["interval_sources"]
+    assert "on 2 board(s)" in report["inputs"]["interval_sources"]
+    board = report["frontier"]["per_board"][label]
+    _check_estimate(board["slope_elo_per_decade"])
+    assert board["slope_elo_per_decade"]["value"] > 0
+    assert "random" in board["reference_elo_vs_best"]
+    assert report["exchange_rate"]["pooled_by_game"]["connect_four"]["boards"] == [label]

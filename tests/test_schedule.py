@@ -87,6 +87,20 @@ def test_seed_pairs_connect_each_board_without_duplicates():
     assert has("solver-3", "mcts-3@512") and has("solver-3", "hex3-mlp-16x2-s1/3@16")
 
 
+def test_seed_pairs_take_connect_four_labels():
+    # Board 5 renamed a Connect Four board, alone and beside Hex 3: the same pairs as before.
+    table = agent_table()
+    pairs = seed_pairs(table)
+    labels = np.array(
+        ["c4-5x6-4" if size == 5 else size for size in table["board_size"].tolist()], object
+    )
+    mixed = dict(table, board_size=labels)
+    assert seed_pairs(mixed).tolist() == pairs.tolist()
+    only = {name: column[labels == "c4-5x6-4"] for name, column in mixed.items()}
+    hex5 = {name: column[table["board_size"] == 5] for name, column in table.items()}
+    assert seed_pairs(only).tolist() == seed_pairs(hex5).tolist()
+
+
 def test_seed_pairs_connect_odd_grids():
     # Runs whose snapshot indices and simulation counts never meet, and no reference players.
     table = agent_table(board_sizes=(4,), runs=((4, 1), (8, 1)), seeds=1, references=False)

@@ -3,7 +3,9 @@
     boardscale analyze SWEEP_DIR [--out DIR]        agents and Elo from the sweep's results store
     boardscale analyze --agents FILE.csv [--out DIR]  an agent table from CSV
 
-The default output folder is SWEEP_DIR/analysis, or `analysis` beside FILE.csv.
+The default output folder is SWEEP_DIR/analysis, or `analysis` beside FILE.csv. Boards are Hex
+sizes or Connect Four labels (c4-4x5-3); only Hex boards are set beside Jones's numbers, and the
+Connect Four boards' own frontier slopes and exchange rates are printed apart.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--agents", type=Path, metavar="FILE.csv",
         help="agent table as CSV: board_size,train_flops,test_flops,elo "
-        "(optional elo_se,run,simulations) instead of a sweep",
+        "(optional elo_se,run,simulations) instead of a sweep; board_size is a Hex size or a "
+        "Connect Four label such as c4-4x5-3",
     )  # fmt: skip
     parser.add_argument(
         "--out", type=Path, metavar="DIR",
@@ -103,6 +106,21 @@ def run(args: argparse.Namespace) -> int:
         ours = row["ours"]
         value = "not estimable" if ours["value"] is None else f"{ours['value']:.3g}"
         print(f"  {row['quantity']}: {value} (Jones: {row['jones']:g})")
+    not_compared = report.get("jones_not_compared")
+    if not_compared:
+        from analysis.boards import board_caption
+
+        per_board = report["frontier"]["per_board"]
+        for board in not_compared["boards"]:
+            slope = per_board.get(str(board), {}).get("slope_elo_per_decade", {}).get("value")
+            exchange = report["exchange_rate"]["iso_elo"]["per_board"].get(str(board), {})
+            factor = exchange.get("test_per_10x_train", {}).get("value")
+            print(
+                f"  {board_caption(board)}: frontier slope "
+                f"{'not estimable' if slope is None else f'{slope:.3g} Elo per decade'}; "
+                f"10x train ~ {'not estimable' if factor is None else f'{factor:.3g}x'} test"
+            )
+        print(f"  not compared with Jones (2021): {not_compared['reason']}")
     if report["figures"]:
         print(f"figures: {out / 'figures'} ({len(report['figures'])} files, PNG and SVG)")
     print(f"report: {out / 'report.md'}")

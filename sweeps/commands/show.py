@@ -1,13 +1,19 @@
-"""`boardscale show`: draw a Hex game (PNG or SVG), optionally with an agent's search over it.
+"""`boardscale show`: draw a Hex or Connect Four game (PNG or SVG), optionally with an agent's
+search over it.
 
     boardscale show --board 4 --moves "b2 c3 a1" --out game.png --numbers
     boardscale show --moves "b2 c3" --out view.svg --agent runs/r0/snapshots/snapshot-020.ckpt
+    boardscale show --board c4-4x5-3 --moves "c c d" --out c4.png --numbers
+    boardscale show --moves "c b" --out c4.svg --agent runs/c4-4x5-3-mlp-8x1-s0/snapshots/...
 
-With ``--agent`` the empty cells are coloured by the agent's search policy at the final position
-(and the title gives its value estimate for the side to move), labelled with what it is (see
+With ``--agent`` the moves are coloured by the agent's search policy at the final position (Hex:
+the empty cells; Connect Four: a row of squares above the columns, a move being a column), and the
+title gives its value estimate for the side to move, labelled with what it is (see
 `weights_label`): a PUCT search's visit share, a Gumbel search's improved policy
 softmax(prior logits + completed Q), or the raw network policy at 0 simulations. ``--agent random`` uses an
 untrained network (random weights) with the same search, which shows what search alone does.
+Connect Four moves are column letters (``a`` is the left column); its discs are red for the first
+player (x) and yellow for the second (o).
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ from pathlib import Path
 
 from boardscale_core.files import atomic_output
 
-HELP = "draw a Hex game as PNG or SVG, optionally with an agent's search policy as a heat map"
+HELP = (
+    "draw a Hex or Connect Four game as PNG or SVG, optionally with an agent's search policy as a "
+    "heat map"
+)
 
 FORMATS = (".png", ".svg")
 
@@ -25,14 +34,16 @@ FORMATS = (".png", ".svg")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--board",
-        type=int,
+        type=lambda text: int(text) if text.strip().isdigit() else text.strip(),
         default=None,
-        help="board size (default: the snapshot's size, else 4)",
+        help="board: Hex's size, or a Connect Four label such as c4-4x5-3 (default: the "
+        "snapshot's board, else Hex 4)",
     )
     parser.add_argument(
         "--moves",
         default="",
-        help='the moves from the empty board, e.g. "b2 c3 a1" (spaces or commas)',
+        help='the moves from the empty board, e.g. "b2 c3 a1" for Hex or "c c d" (columns) for '
+        "Connect Four (spaces or commas)",
     )
     parser.add_argument("--out", required=True, help="output file, .png or .svg")
     parser.add_argument("--numbers", action="store_true", help="number the stones by move")
@@ -86,24 +97,58 @@ def agent_weights_label(agent) -> str:
     return weights_label(agent.kind.config.search.algorithm, agent.simulations)
 
 
-def _agent(spec: str, board: int | None, simulations: int, seed: int):
+def _agent(spec: str, board: int | str | None, simulations: int, seed: int):
     from alphazero import LearnerConfig, TrainConfig, load_agent, untrained_agent
+    from analysis.store import board_name
 
     if simulations < 0:
         raise ValueError(f"--simulations must be 0 or more, got {simulations}")
     if spec == "random":
-        size = 4 if board is None else board
-        config = TrainConfig(
-            board_size=size, learner=LearnerConfig(buffer_steps=max(64, size * size + 2))
-        )
+        if isinstance(board, str):
+            env = _connect_four(board)
+            config = TrainConfig(
+                game="connect_four",
+                board_size=env.size_label,
+                x_in_row=env.x_in_row,
+                learner=LearnerConfig(buffer_steps=max(64, env.num_cells + 2)),
+            )
+        else:
+            size = 4 if board is None else board
+            config = TrainConfig(
+                board_size=size, learner=LearnerConfig(buffer_steps=max(64, size * size + 2))
+            )
         return untrained_agent(config, simulations, seed=seed)
     agent = load_agent(spec, simulations=simulations)
     if board is not None and board != agent.board_size:
         raise ValueError(
-            f"--board {board} does not match the snapshot, which plays {agent.board_size}x"
-            f"{agent.board_size}"
+            f"--board {board} does not match the snapshot, which plays "
+            f"{board_name(agent.board_size)}"
         )
     return agent
+
+
+def _connect_four(label: str):
+    """The Connect Four game a ``--board`` label names; a one-line error for anything else."""
+    import games
+
+    try:
+        env = games.make_board(label)
+    except ValueError as error:
+        raise ValueError(f"--board: {error}") from None
+    if not hasattr(env, "x_in_row"):
+        raise ValueError(f"--board {label!r} is not a Connect Four label such as c4-4x5-3")
+    return env
+
+
+def parse_columns(text: str, env) -> list[int]:
+    """Actions of a Connect Four move list like ``"c c, d"`` (column letters)."""
+    moves = []
+    for index, word in enumerate(text.replace(",", " ").split()):
+        try:
+            moves.append(env.text_to_action(word))
+        except ValueError as error:
+            raise ValueError(f"--moves: move {index + 1}: {error}") from None
+    return moves
 
 
 def save_figure(figure, path: str | Path) -> Path:
@@ -126,12 +171,18 @@ def run(args: argparse.Namespace) -> int:
 
     if Path(args.out).suffix.lower() not in FORMATS:
         raise ValueError(f"--out must end in .png or .svg, got {args.out!r}")
+    if isinstance(args.board, str):
+        _connect_four(args.board)  # a bad label fails before any agent is built
     agent = None
     swap = False
     if args.agent is not None:
         agent = _agent(args.agent, args.board, args.simulations, args.seed)
+        if isinstance(agent.board_size, str):
+            return _show_connect_four(args, _connect_four(agent.board_size), agent)
         size = agent.board_size
         swap = bool(agent.kind.config.swap)
+    elif isinstance(args.board, str):
+        return _show_connect_four(args, _connect_four(args.board), None)
     else:
         size = 4 if args.board is None else args.board
     moves = parse_moves(args.moves, size, swap)
@@ -167,6 +218,57 @@ def run(args: argparse.Namespace) -> int:
             )
     figure = draw_position(
         size,
+        board,
+        numbers if args.numbers else None,
+        heat=heat,
+        title=title,
+        heat_label=agent_weights_label(agent) if agent is not None else "weight",
+    )
+    path = save_figure(figure, args.out)
+    print(f"wrote {path}")
+    return 0
+
+
+def _show_connect_four(args: argparse.Namespace, env, agent) -> int:
+    """`run` for a Connect Four board: replay the columns, draw the discs and, with an agent, its
+    policy over the columns and its value."""
+    import numpy as np
+
+    from analysis.boards import board_caption
+    from games.draw import draw_connect_four_position, replay_connect_four
+
+    moves = parse_columns(args.moves, env)
+    try:
+        board, numbers, winner, finished = replay_connect_four(env, moves)
+    except ValueError as error:
+        raise ValueError(f"--moves: {str(error).removeprefix('draw: ')}") from None
+    count = len(moves)
+    title = args.title or (
+        f"{board_caption(env.board_label)}, {count} move{'s' if count != 1 else ''}"
+    )
+    if args.title is None and finished:
+        title += ", a draw" if winner < 0 else (", x wins" if winner == 0 else ", o wins")
+    heat = None
+    if agent is not None:
+        import jax
+
+        if finished:
+            raise ValueError("--agent: the game is over, there is no move to analyse")
+        step = jax.jit(env.step)
+        state = env.init(jax.random.key(0))
+        for action in moves:
+            state = step(state, action)
+        batch = jax.tree.map(lambda x: x[None], state)
+        weights, root_value, raw_value = agent.analyse(jax.random.key(args.seed), batch)
+        heat = np.asarray(weights[0, : env.columns], np.float64)
+        mover = "x" if int(state.current_player) == 0 else "o"
+        if args.title is None:
+            title += (
+                f"\n{agent.name}: {mover} to move, value {float(root_value[0]):+.2f} "
+                f"(network {float(raw_value[0]):+.2f})"
+            )
+    figure = draw_connect_four_position(
+        env,
         board,
         numbers if args.numbers else None,
         heat=heat,
