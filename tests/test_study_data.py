@@ -10,9 +10,13 @@ from __future__ import annotations
 import filecmp
 from pathlib import Path
 
+import pytest
+
 from sweeps.cli import main as cli
 
 STUDY = Path(__file__).resolve().parents[1] / "results" / "hex-study"
+ALGORITHMS = STUDY.parent / "algorithms-study"
+CONNECT_FOUR = STUDY.parent / "connect-four-study"
 
 
 def _files(folder: Path) -> list[str]:
@@ -38,3 +42,32 @@ def test_status_counts_the_committed_runs_done_from_their_snapshots(capsys):
     out = capsys.readouterr().out
     assert "27 runs: 27 done, 0 started, 0 missing" in out
     assert "hex5-mlp-64x1-s2  done     snapshots 16/16 compute 6.00e+10 / 6.00e+10 FLOPs" in out
+
+
+@pytest.mark.slow
+def test_the_committed_algorithms_study_regenerates_its_groups_exactly(tmp_path, monkeypatch):
+    """`analyze results/algorithms-study --by search` rewrites the committed per-search analysis
+    byte for byte (about a minute: five analyses with their figures)."""
+    committed = ALGORITHMS / "analysis"
+    assert (committed / "groups.json").exists(), "results/algorithms-study/analysis is missing"
+    monkeypatch.chdir(ALGORITHMS.parents[1])
+    out = tmp_path / "analysis"
+    assert cli(["analyze", "results/algorithms-study", "--by", "search", "--out", str(out)]) == 0
+    assert _files(out) == _files(committed)
+    different = [
+        name for name in _files(committed) if not filecmp.cmp(out / name, committed / name, False)
+    ]
+    assert different == [], f"regenerated files differ from the committed ones: {different}"
+
+
+def test_the_committed_connect_four_study_regenerates_its_analysis_exactly(tmp_path, monkeypatch):
+    committed = CONNECT_FOUR / "analysis"
+    assert (committed / "report.json").exists(), "results/connect-four-study/analysis is missing"
+    monkeypatch.chdir(CONNECT_FOUR.parents[1])
+    out = tmp_path / "analysis"
+    assert cli(["analyze", "results/connect-four-study", "--out", str(out)]) == 0
+    assert _files(out) == _files(committed)
+    different = [
+        name for name in _files(committed) if not filecmp.cmp(out / name, committed / name, False)
+    ]
+    assert different == [], f"regenerated files differ from the committed ones: {different}"
