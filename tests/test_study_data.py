@@ -23,17 +23,23 @@ def _files(folder: Path) -> list[str]:
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
 
 
-def test_the_committed_study_regenerates_its_analysis_exactly(tmp_path, monkeypatch):
-    committed = STUDY / "analysis"
-    assert (committed / "report.json").exists(), "results/hex-study/analysis is missing"
-    monkeypatch.chdir(STUDY.parents[1])  # the report names the study by the path it was given
+def _regenerates_exactly(study: Path, tmp_path, monkeypatch, *options: str) -> None:
+    """``analyze results/<study> [options]`` into a fresh folder writes the committed analysis
+    folder's files, every one byte for byte."""
+    committed = study / "analysis"
+    assert (committed / "report.json").exists(), f"{committed} is missing"
+    monkeypatch.chdir(study.parents[1])  # the report names the study by the path it was given
     out = tmp_path / "analysis"
-    assert cli(["analyze", "results/hex-study", "--out", str(out)]) == 0
+    assert cli(["analyze", f"results/{study.name}", *options, "--out", str(out)]) == 0
     assert _files(out) == _files(committed)
     different = [
         name for name in _files(committed) if not filecmp.cmp(out / name, committed / name, False)
     ]
     assert different == [], f"regenerated files differ from the committed ones: {different}"
+
+
+def test_the_committed_study_regenerates_its_analysis_exactly(tmp_path, monkeypatch):
+    _regenerates_exactly(STUDY, tmp_path, monkeypatch)
 
 
 def test_status_counts_the_committed_runs_done_from_their_snapshots(capsys):
@@ -47,27 +53,11 @@ def test_status_counts_the_committed_runs_done_from_their_snapshots(capsys):
 @pytest.mark.slow
 def test_the_committed_algorithms_study_regenerates_its_groups_exactly(tmp_path, monkeypatch):
     """`analyze results/algorithms-study --by search` rewrites the committed per-search analysis
-    byte for byte (about a minute: five analyses with their figures)."""
-    committed = ALGORITHMS / "analysis"
-    assert (committed / "groups.json").exists(), "results/algorithms-study/analysis is missing"
-    monkeypatch.chdir(ALGORITHMS.parents[1])
-    out = tmp_path / "analysis"
-    assert cli(["analyze", "results/algorithms-study", "--by", "search", "--out", str(out)]) == 0
-    assert _files(out) == _files(committed)
-    different = [
-        name for name in _files(committed) if not filecmp.cmp(out / name, committed / name, False)
-    ]
-    assert different == [], f"regenerated files differ from the committed ones: {different}"
+    (groups.json/md, the comparison figure, one report per search) byte for byte (about a
+    minute)."""
+    assert (ALGORITHMS / "analysis" / "groups.json").exists()
+    _regenerates_exactly(ALGORITHMS, tmp_path, monkeypatch, "--by", "search")
 
 
 def test_the_committed_connect_four_study_regenerates_its_analysis_exactly(tmp_path, monkeypatch):
-    committed = CONNECT_FOUR / "analysis"
-    assert (committed / "report.json").exists(), "results/connect-four-study/analysis is missing"
-    monkeypatch.chdir(CONNECT_FOUR.parents[1])
-    out = tmp_path / "analysis"
-    assert cli(["analyze", "results/connect-four-study", "--out", str(out)]) == 0
-    assert _files(out) == _files(committed)
-    different = [
-        name for name in _files(committed) if not filecmp.cmp(out / name, committed / name, False)
-    ]
-    assert different == [], f"regenerated files differ from the committed ones: {different}"
+    _regenerates_exactly(CONNECT_FOUR, tmp_path, monkeypatch)
