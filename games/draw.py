@@ -51,13 +51,16 @@ def _check_size(size) -> int:
     return int(size)
 
 
-def _cells_array(name: str, values, size: int, dtype) -> np.ndarray:
+def _cells_array(name: str, values, rows: int, dtype, columns: int | None = None) -> np.ndarray:
+    """``values`` as a flat [rows * columns] array of ``dtype`` (columns defaults to rows: a Hex
+    board), from that shape or [rows, columns]; a one-line ValueError naming ``name`` otherwise."""
+    columns = rows if columns is None else columns
     array = np.asarray(values)
-    if array.shape == (size, size):
+    if array.shape == (rows, columns):
         array = array.reshape(-1)
-    if array.shape != (size * size,):
+    if array.shape != (rows * columns,):
         raise ValueError(
-            f"draw: {name} must have shape [{size * size}] (or [{size}, {size}]), "
+            f"draw: {name} must have shape [{rows * columns}] (or [{rows}, {columns}]), "
             f"got {list(array.shape)}"
         )
     try:
@@ -301,19 +304,7 @@ _DISC_NAMES = {1: "x (first)", 2: "o (second)"}
 
 
 def _connect_four_cells(env, name: str, values, dtype) -> np.ndarray:
-    rows, columns = env.rows, env.columns
-    array = np.asarray(values)
-    if array.shape == (rows, columns):
-        array = array.reshape(-1)
-    if array.shape != (rows * columns,):
-        raise ValueError(
-            f"draw: {name} must have shape [{rows * columns}] (or [{rows}, {columns}]), "
-            f"got {list(array.shape)}"
-        )
-    try:
-        return array.astype(dtype)
-    except (TypeError, ValueError):
-        raise ValueError(f"draw: {name} must hold numbers") from None
+    return _cells_array(name, values, env.rows, dtype, env.columns)
 
 
 def draw_connect_four_position(

@@ -165,7 +165,6 @@ def save_figure(figure, path: str | Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
 
     from games.draw import draw_position, replay
 
@@ -196,26 +195,14 @@ def run(args: argparse.Namespace) -> int:
         title += ", black wins" if winner == 0 else ", white wins"
     heat = None
     if agent is not None:
-        import jax
-
         import games
 
         if winner >= 0:
             raise ValueError("--agent: the game is over, there is no move to analyse")
         env = games.make("hex", size=size, swap=swap)
-        step = jax.jit(env.step)
-        state = env.init(jax.random.key(0))
-        for action in moves:
-            state = step(state, action)
-        batch = jax.tree.map(lambda x: x[None], state)
-        weights, root_value, raw_value = agent.analyse(jax.random.key(args.seed), batch)
-        heat = np.asarray(weights[0, : size * size], np.float64)
-        mover = "black" if int(state.current_player) == 0 else "white"
+        heat, line = _analyse(agent, env, moves, args.seed, size * size, ("black", "white"))
         if args.title is None:
-            title += (
-                f"\n{agent.name}: {mover} to move, value {float(root_value[0]):+.2f} "
-                f"(network {float(raw_value[0]):+.2f})"
-            )
+            title += line
     figure = draw_position(
         size,
         board,
@@ -229,10 +216,30 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _analyse(agent, env, moves, seed: int, cells: int, players: tuple[str, str]):
+    """(heat [cells] float64, title line): ``agent``'s search weights at the position after
+    ``moves`` and the line naming the mover (``players``) and the root and network values."""
+    import jax
+    import numpy as np
+
+    step = jax.jit(env.step)
+    state = env.init(jax.random.key(0))
+    for action in moves:
+        state = step(state, action)
+    batch = jax.tree.map(lambda x: x[None], state)
+    weights, root_value, raw_value = agent.analyse(jax.random.key(seed), batch)
+    heat = np.asarray(weights[0, :cells], np.float64)
+    mover = players[int(state.current_player)]
+    line = (
+        f"\n{agent.name}: {mover} to move, value {float(root_value[0]):+.2f} "
+        f"(network {float(raw_value[0]):+.2f})"
+    )
+    return heat, line
+
+
 def _show_connect_four(args: argparse.Namespace, env, agent) -> int:
     """`run` for a Connect Four board: replay the columns, draw the discs and, with an agent, its
     policy over the columns and its value."""
-    import numpy as np
 
     from analysis.boards import board_caption
     from games.draw import draw_connect_four_position, replay_connect_four
@@ -250,23 +257,11 @@ def _show_connect_four(args: argparse.Namespace, env, agent) -> int:
         title += ", a draw" if winner < 0 else (", x wins" if winner == 0 else ", o wins")
     heat = None
     if agent is not None:
-        import jax
-
         if finished:
             raise ValueError("--agent: the game is over, there is no move to analyse")
-        step = jax.jit(env.step)
-        state = env.init(jax.random.key(0))
-        for action in moves:
-            state = step(state, action)
-        batch = jax.tree.map(lambda x: x[None], state)
-        weights, root_value, raw_value = agent.analyse(jax.random.key(args.seed), batch)
-        heat = np.asarray(weights[0, : env.columns], np.float64)
-        mover = "x" if int(state.current_player) == 0 else "o"
+        heat, line = _analyse(agent, env, moves, args.seed, env.columns, ("x", "o"))
         if args.title is None:
-            title += (
-                f"\n{agent.name}: {mover} to move, value {float(root_value[0]):+.2f} "
-                f"(network {float(raw_value[0]):+.2f})"
-            )
+            title += line
     figure = draw_connect_four_position(
         env,
         board,
