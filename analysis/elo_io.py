@@ -19,7 +19,7 @@ import numpy as np
 from analysis.boards import board_name, board_order
 from analysis.elo import COLOURS, DRAWS_COLUMN, MATCH_COLUMNS, Ratings, fit_elo
 from analysis.store import STORE_FILENAME, Store
-from analysis.tables import Table
+from analysis.tables import Table, write_csv
 
 DEFAULT_ANALYSIS_COLOUR = "symmetric"
 """Colour treatment of the analysis's Elo fit: Jones's (see `analysis.elo`)."""
@@ -285,6 +285,48 @@ def sweep_agents(
             return _join_ratings(store.agent_table(), None, training), fits
     table = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     return table, fits
+
+
+AGENT_CSV_COLUMNS = (
+    "agent_id", "name", "kind", "board_size", "run", "snapshot_idx", "simulations",
+    "train_simulations", "parameters", "train_flops", "test_flops", "elo", "elo_se",
+    "elo_vs_best", "games", "wins", "draws",
+)  # fmt: skip
+
+
+def write_sweep_tables(sweep_dir: str | os.PathLike, table: Table, out_dir: str | os.PathLike):
+    """Write the sweep's two tables as text beside its analysis: ``agents.csv`` (`sweep_agents`'
+    table, `AGENT_CSV_COLUMNS`, one row per agent with its compute and rating) and
+    ``matches.csv`` (board, first, second, first_wins, second_wins, draws: the games summed per
+    ordered pair of agents, by name; one board's rows are what `boardscale elo --matches` reads).
+    Returns the two paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    agents = out_dir / "agents.csv"
+    write_csv(agents, {name: table[name] for name in AGENT_CSV_COLUMNS})
+    columns: dict[str, list] = {
+        name: [] for name in ("board", "first", "second", "first_wins", "second_wins", "draws")
+    }
+    with Store.open(Path(sweep_dir) / STORE_FILENAME, create=False) as store:
+        for board in store.board_sizes():
+            agents_on_board = store.agent_table(board)
+            names = dict(
+                zip(
+                    agents_on_board["agent_id"].tolist(),
+                    agents_on_board["name"].tolist(),
+                    strict=True,
+                )
+            )
+            totals = store.match_totals(board)
+            count = len(totals["first_agent"])
+            columns["board"] += [board] * count
+            columns["first"] += [names[i] for i in totals["first_agent"].tolist()]
+            columns["second"] += [names[i] for i in totals["second_agent"].tolist()]
+            for name in ("first_wins", "second_wins", "draws"):
+                columns[name] += totals[name].tolist()
+    matches = out_dir / "matches.csv"
+    write_csv(matches, {name: np.array(values, object) for name, values in columns.items()})
+    return agents, matches
 
 
 def sweep_agent_table(

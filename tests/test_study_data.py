@@ -61,3 +61,18 @@ def test_the_committed_algorithms_study_regenerates_its_groups_exactly(tmp_path,
 
 def test_the_committed_connect_four_study_regenerates_its_analysis_exactly(tmp_path, monkeypatch):
     _regenerates_exactly(CONNECT_FOUR, tmp_path, monkeypatch)
+
+
+def test_the_committed_tables_hold_every_game_and_agent():
+    """analysis/matches.csv sums to the games the README states; agents.csv has every agent."""
+    import csv
+
+    for study, games, agents in ((STUDY, 717_984, 3032), (CONNECT_FOUR, 108_960, 725)):
+        with open(study / "analysis" / "matches.csv", newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        assert (
+            sum(int(r["first_wins"]) + int(r["second_wins"]) + int(r["draws"]) for r in rows)
+            == games
+        )
+        with open(study / "analysis" / "agents.csv", newline="", encoding="utf-8") as handle:
+            assert sum(1 for _ in csv.DictReader(handle)) == agents

@@ -3,7 +3,8 @@
     boardscale analyze SWEEP_DIR [--out DIR]        agents and Elo from the sweep's results store
     boardscale analyze --agents FILE.csv [--out DIR]  an agent table from CSV
 
-The default output folder is SWEEP_DIR/analysis, or `analysis` beside FILE.csv. Boards are Hex
+The default output folder is SWEEP_DIR/analysis, or `analysis` beside FILE.csv. For a sweep it
+also holds the sweep's agents and matches as text (agents.csv, matches.csv). Boards are Hex
 sizes or Connect Four labels (c4-4x5-3); only Hex boards are set beside Jones's numbers, and the
 Connect Four boards' own frontier slopes and exchange rates are printed apart.
 """
@@ -125,6 +126,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"figures: {out / 'figures'} ({len(report['figures'])} files, PNG and SVG)")
     print(f"report: {out / 'report.md'}")
     print(f"data: {out / 'report.json'}")
+    if args.sweep_dir is not None:
+        from analysis.elo_io import write_sweep_tables
+
+        agents_csv, matches_csv = write_sweep_tables(args.sweep_dir, table, out)
+        print(f"tables: {agents_csv}, {matches_csv}")
     if args.by is not None:
         _analyze_groups(args, table, ratings, colour, out)
     return 0
