@@ -185,11 +185,19 @@ def test_cli_sweep_path_uses_the_store_table(tmp_path, monkeypatch, capsys):
     fake = types.ModuleType("analysis.elo_io")
     fake.sweep_agents = sweep_agents
     fake.sweep_settings = lambda sweep_dir: {"training simulations per move": 8}
+    written = []
+
+    def write_sweep_tables(sweep_dir, agents, out):
+        written.append((Path(sweep_dir), agents is table, Path(out)))
+        return out / "agents.csv", out / "matches.csv"
+
+    fake.write_sweep_tables = write_sweep_tables
     monkeypatch.setitem(sys.modules, "analysis.elo_io", fake)
     sweep = tmp_path / "sweep"
     sweep.mkdir()
     assert main(["analyze", str(sweep), "--bootstrap", "0", "--no-figures"]) == 0
     assert seen == [(sweep, "symmetric")]
+    assert written == [(sweep, True, sweep / "analysis")]  # the tables beside the analysis
     report = json.loads((sweep / "analysis" / "report.json").read_text())
     _check_report(report, (3,))
     assert report["inputs"]["elo_colour"] == "symmetric"
