@@ -59,6 +59,7 @@ def test_the_committed_algorithms_study_regenerates_its_groups_exactly(tmp_path,
     _regenerates_exactly(ALGORITHMS, tmp_path, monkeypatch, "--by", "search")
 
 
+@pytest.mark.slow
 def test_the_committed_connect_four_study_regenerates_its_analysis_exactly(tmp_path, monkeypatch):
     _regenerates_exactly(CONNECT_FOUR, tmp_path, monkeypatch)
 
