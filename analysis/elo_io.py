@@ -297,9 +297,9 @@ AGENT_CSV_COLUMNS = (
 def write_sweep_tables(sweep_dir: str | os.PathLike, table: Table, out_dir: str | os.PathLike):
     """Write the sweep's two tables as text beside its analysis: ``agents.csv`` (`sweep_agents`'
     table, `AGENT_CSV_COLUMNS`, one row per agent with its compute and rating) and
-    ``matches.csv`` (board, first, second, first_wins, second_wins, draws: the games summed per
-    ordered pair of agents, by name; one board's rows are what `boardscale elo --matches` reads).
-    Returns the two paths."""
+    ``matches.csv`` (board, first, second, first_wins, second_wins, draws: the store's games
+    summed per ordered pair of agents, named from ``table``; one board's rows are what
+    `boardscale elo --matches` reads). Returns the two paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     agents = out_dir / "agents.csv"
@@ -307,16 +307,9 @@ def write_sweep_tables(sweep_dir: str | os.PathLike, table: Table, out_dir: str 
     columns: dict[str, list] = {
         name: [] for name in ("board", "first", "second", "first_wins", "second_wins", "draws")
     }
+    names = dict(zip(table["agent_id"].tolist(), table["name"].tolist(), strict=True))
     with Store.open(Path(sweep_dir) / STORE_FILENAME, create=False) as store:
         for board in store.board_sizes():
-            agents_on_board = store.agent_table(board)
-            names = dict(
-                zip(
-                    agents_on_board["agent_id"].tolist(),
-                    agents_on_board["name"].tolist(),
-                    strict=True,
-                )
-            )
             totals = store.match_totals(board)
             count = len(totals["first_agent"])
             columns["board"] += [board] * count

@@ -173,7 +173,8 @@ def analyze_groups(
     return result
 
 
-def _format(entry: Mapping, digits: int = 3) -> str:
+def format_entry(entry: Mapping, digits: int = 3) -> str:
+    """``value (low to high)`` of a ``{value, ci95}`` entry, or 'not estimable'."""
     value, interval = entry.get("value"), entry.get("ci95")
     if value is None:
         return "not estimable"
@@ -199,8 +200,8 @@ def render_groups(result: Mapping) -> str:
     for row in result["groups"]:
         lines.append(
             f"| {row['group']} | {row['runs']} | {row['trained_agents']} | "
-            f"{_format(row['frontier_slope_elo_per_decade'])} | {_format(row['exchange_slope'])} "
-            f"| {_format(row['test_per_10x_train'])} |"
+            f"{format_entry(row['frontier_slope_elo_per_decade'])} | {format_entry(row['exchange_slope'])} "
+            f"| {format_entry(row['test_per_10x_train'])} |"
         )
     lines += ["", "Intervals include:", ""]
     for row in result["groups"]:

@@ -303,10 +303,6 @@ _DISC_NUMBER_COLOURS = {1: "#f7f7f7", 2: "#151515"}
 _DISC_NAMES = {1: "x (first)", 2: "o (second)"}
 
 
-def _connect_four_cells(env, name: str, values, dtype) -> np.ndarray:
-    return _cells_array(name, values, env.rows, dtype, env.columns)
-
-
 def draw_connect_four_position(
     env,
     board,
@@ -327,12 +323,12 @@ def draw_connect_four_position(
     greyed. title: optional text above. Returns a new `Figure`.
     """
     rows, columns = env.rows, env.columns
-    cells = _connect_four_cells(env, "board", board, np.int64)
+    cells = _cells_array("board", board, rows, np.int64, columns)
     if not np.isin(cells, (0, 1, 2)).all():
         raise ValueError("draw: board values must be 0 (empty), 1 (x) or 2 (o)")
     numbers = None
     if move_numbers is not None:
-        numbers = _connect_four_cells(env, "move_numbers", move_numbers, np.int64)
+        numbers = _cells_array("move_numbers", move_numbers, rows, np.int64, columns)
     heat_values = None
     if heat is not None:
         heat_values = np.asarray(heat)

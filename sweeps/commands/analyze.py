@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
 def _analyze_groups(args, table, ratings, colour, out: Path) -> None:
     """``--by``: every group's fits and the comparison (`analysis.groups`)."""
     from analysis.elo_io import sweep_settings
-    from analysis.groups import analyze_groups, run_groups
+    from analysis.groups import analyze_groups, format_entry, run_groups
 
     groups = run_groups(args.sweep_dir, args.by)
     settings = {label: sweep_settings(args.sweep_dir, set(runs)) for label, runs in groups.items()}
@@ -151,16 +151,7 @@ def _analyze_groups(args, table, ratings, colour, out: Path) -> None:
     for row in result["groups"]:
         frontier, slope = row["frontier_slope_elo_per_decade"], row["exchange_slope"]
         print(
-            f"  {args.by} = {row['group']}: frontier slope {_short(frontier)} Elo/decade, "
-            f"exchange slope {_short(slope)}"
+            f"  {args.by} = {row['group']}: frontier slope {format_entry(frontier)} Elo/decade, "
+            f"exchange slope {format_entry(slope)}"
         )
     print(f"groups: {out / 'groups.md'}")
-
-
-def _short(entry) -> str:
-    value, interval = entry.get("value"), entry.get("ci95")
-    if value is None:
-        return "not estimable"
-    if not interval or None in interval:
-        return f"{value:.3g}"
-    return f"{value:.3g} ({interval[0]:.3g} to {interval[1]:.3g})"

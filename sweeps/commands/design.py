@@ -49,8 +49,10 @@ def model_size(env) -> int:
     board with about as many cells (round(sqrt(cells)), at least 2)."""
     import math
 
-    if isinstance(getattr(env, "size", None), int) and not hasattr(env, "x_in_row"):
-        return env.size
+    from analysis.boards import is_hex
+
+    if is_hex(env.board_label):
+        return int(env.board_label)
     return max(2, round(math.sqrt(env.num_cells)))
 
 
@@ -64,8 +66,7 @@ def design_from_spec(spec, noise: float | None = None):
     from analysis.synthetic import BoardDesign, Design
 
     boards: dict[int, dict] = {}
-    labels: dict[int, str] = {}
-    notes: list[str] = []
+    labels: dict[int, tuple[str, int]] = {}  # model size -> (board label, cells)
     training = collections.Counter()
     for plan in spec.runs():
         config = plan.config
@@ -74,12 +75,10 @@ def design_from_spec(spec, noise: float | None = None):
         env = config.env()
         size = model_size(env)
         label = str(config.board_label)
-        if labels.setdefault(size, label) != label:
+        if labels.setdefault(size, (label, env.num_cells))[0] != label:
             raise ValueError(
-                f"boards {labels[size]} and {label} would both be simulated as Hex {size}x{size}"
+                f"boards {labels[size][0]} and {label} would both be simulated as Hex {size}x{size}"
             )
-        if label != str(size) and len(notes) < len(labels):
-            notes.append(f"board {label} ({env.num_cells} cells) simulated as Hex {size}x{size}")
         if network.family == "mlp":
             shape = tuple(env.observation_shape)
             parameters = mlp_parameter_count(shape, network.width, network.depth, env.num_actions)
@@ -98,6 +97,11 @@ def design_from_spec(spec, noise: float | None = None):
         train_simulations=training.most_common(1)[0][0],
         noise_elo=float(spec.tournament.target_se if noise is None else noise),
     )
+    notes = [
+        f"board {label} ({cells} cells) simulated as Hex {size}x{size}"
+        for size, (label, cells) in labels.items()
+        if label != str(size)
+    ]
     return design, notes
 
 
